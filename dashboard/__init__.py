@@ -1,0 +1,1 @@
+"""The carekpi Streamlit app."""

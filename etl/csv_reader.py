@@ -1,0 +1,107 @@
+"""Reading one contract file into DuckDB as text, checking its header first.
+
+The header is read with Python's csv module (one line), so a file with a missing required column, a duplicated
+contract column, no header or an undecodable header fails the whole load before anything is written. The rows are
+read by DuckDB's CSV reader into the temp table `raw_input`; lines the parser cannot split are returned as
+rejected lines with a reason. Patient references are masked in any raw text kept for quarantine.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from etl import sqlfiles
+from etl.contract import FileSpec
+
+REDACTED = "[redacted]"
+
+
+class LoadError(Exception):
+    """Unusable input: the load stops and nothing is written. The message is one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class RejectedLine:
+    line_no: int
+    reason: str
+    raw_text: str
+
+
+def read_header(path: Path) -> list[str]:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline(1_000_000)
+    except UnicodeDecodeError:
+        raise LoadError(f"{path}: the header row is not UTF-8 text") from None
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not first.strip():
+        raise LoadError(f"{path}: empty file (no header row)")
+    return next(csv.reader(io.StringIO(first)))
+
+
+def reader_names(spec: FileSpec, header: list[str], path: Path) -> list[str]:
+    """Column names for the reader: contract columns by name (case and spaces ignored), others as _extra_<n>."""
+    normalised = [name.strip().lower() for name in header]
+    repeated = sorted({n for n in normalised if n in spec.columns and normalised.count(n) > 1})
+    if repeated:
+        raise LoadError(f"{path}: column(s) named more than once in the header: {', '.join(repeated)}")
+    missing = [name for name in spec.required if name not in normalised]
+    if missing:
+        raise LoadError(
+            f"{path}: missing required column(s) {', '.join(missing)} "
+            f"(expected {spec.file_name} columns: {', '.join(spec.columns)})"
+        )
+    return [name if name in spec.columns else f"_extra_{i}" for i, name in enumerate(normalised)]
+
+
+def read_raw(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: list[str]) -> list[RejectedLine]:
+    """Fill temp table raw_input (rec_no, line_no, every contract column as text); return the rejected lines."""
+    sqlfiles.run(con, "staging/read_csv.sql", {"path": str(path), "columns": {name: "VARCHAR" for name in names}})
+    for column in spec.columns:
+        if column not in names:
+            con.execute(f'alter table raw_input add column "{column}" varchar')  # contract identifier, not data
+    rejected = sqlfiles.query(con, "staging/rejected_lines.sql")
+    if len(rejected):
+        parsed = con.execute("select count(*) from raw_input").fetchone()[0]
+        sqlfiles.run(con, "staging/renumber_lines.sql", {"last_line": parsed + len(rejected) + 1})
+    patient_index = names.index("patient_ref") if "patient_ref" in names else None
+    return [
+        RejectedLine(int(row.line_no), row.reason, mask_field(row.raw_text, patient_index))
+        for row in rejected.itertuples()
+    ]
+
+
+def mask_field(raw_text: str, index: int | None) -> str:
+    """The raw line with the field at `index` (the patient reference) replaced, as far as the line splits."""
+    if index is None:
+        return raw_text
+    try:
+        fields = next(csv.reader(io.StringIO(raw_text)))
+    except (csv.Error, StopIteration):
+        fields = raw_text.split(",")
+    if index < len(fields):
+        fields[index] = REDACTED
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(fields)
+    return out.getvalue()
+
+
+def raw_text_sql(names: list[str]) -> str:
+    """A DuckDB expression rebuilding a parsed row's CSV text from raw_input (alias r), patient reference masked."""
+    parts = []
+    for name in (f'r."{n}"' for n in names):
+        if name == 'r."patient_ref"':
+            parts.append(f"case when {name} is null then '' else '{REDACTED}' end")
+        else:
+            parts.append(
+                f"case when {name} is null then '' "
+                f"when regexp_matches({name}, '[\",\\n\\r]') then '\"' || replace({name}, '\"', '\"\"') || '\"' "
+                f"else {name} end"
+            )
+    return " || ',' || ".join(parts) if parts else "''"

@@ -1,0 +1,169 @@
+"""The KPIs: their names, units and formulas in words, and THE query function every consumer calls.
+
+Each KPI's arithmetic is written once, in etl/sql/queries/kpi_table.sql (and qa_item_table.sql for the per-item
+QA rates), over the additive mart kpi_grain. `kpi_table()` binds the filters, groupings and the user's scope and
+returns one row per group with every KPI and its numerator and denominator. The dashboard, the command line and
+reports all call it; nothing else divides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+import duckdb
+import pandas as pd
+from pydantic import BaseModel, Field, model_validator
+
+from etl import sqlfiles
+from etl.settings import Settings
+
+DIMENSIONS = ("day", "week", "month", "hour", "channel", "queue", "team", "site", "partner", "agent")
+Unit = Literal["count", "rate", "seconds", "score"]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    name: str
+    label: str
+    unit: Unit
+    formula: str
+    higher_is_better: bool | None = None
+    ratio: bool = True  # returned with _num and _den columns
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("contacts_offered", "Contacts offered", "count", "calls offered to a queue plus chats requested", None, False),
+    Kpi("contacts_handled", "Contacts handled", "count", "answered calls plus accepted chats", None, False),
+    Kpi("short_abandons", "Short abandons", "count", "not handled and ended less than 5 s after being offered",
+        None, False),
+    Kpi("fcr_pending", "FCR pending", "count", "handled contacts whose 7-day FCR window is still open", None, False),
+    Kpi("service_level", "Service level", "rate",
+        "handled within the channel's threshold (voice 30 s, others 60 s) ÷ (offered − short abandons)", True),
+    Kpi("abandon_rate", "Abandonment", "rate", "(not handled − short abandons) ÷ (offered − short abandons)", False),
+    Kpi("asa_seconds", "Speed of answer", "seconds", "mean wait (answered − offered) of handled contacts", False),
+    Kpi("aht_seconds", "Handle time", "seconds", "mean of (ended − answered) + after-contact work, handled contacts",
+        False),
+    Kpi("transfer_rate", "Transfers", "rate", "handled contacts transferred ÷ handled contacts", False),
+    Kpi("clinical_escalation_rate", "Clinical escalations", "rate",
+        "handled contacts escalated to licensed clinical staff ÷ handled contacts", None),
+    Kpi("agent_resolution_rate", "Agent-marked resolution", "rate",
+        "handled contacts marked resolved ÷ handled contacts whose resolved flag is set", True),
+    Kpi("fcr_rate", "First-contact resolution", "rate",
+        "handled contacts with a closed 7-day window and no repeat contact from the patient within it "
+        "÷ handled contacts with a patient and a closed window", True),
+    Kpi("csat_top2_rate", "CSAT (top-2)", "rate", "survey responses scoring 4 or 5 ÷ survey responses", True),
+    Kpi("csat_mean", "CSAT (mean)", "score", "sum of scores ÷ survey responses (1–5)", True),
+    Kpi("survey_response_rate", "Survey response rate", "rate",
+        "handled contacts with at least one response ÷ handled contacts", True),
+    Kpi("qa_compliant_rate", "QA compliance", "rate", "evaluations with no failed critical item ÷ evaluations", True),
+    Kpi("qa_coverage", "QA coverage", "rate", "handled contacts evaluated ÷ handled contacts", True),
+    Kpi("channel_share", "Channel share", "rate",
+        "the group's offered contacts ÷ offered contacts of all channels sharing its other dimensions", None),
+)
+KPI_BY_NAME = {kpi.name: kpi for kpi in KPIS}
+
+
+def qa_item_kpis(settings: Settings) -> list[Kpi]:
+    """One pass-rate KPI per catalogue item: pass ÷ (pass + fail), na excluded."""
+    return [
+        Kpi(f"qa_item_{item.name}_rate", f"QA: {item.name.replace('_', ' ')}", "rate",
+            f"evaluations passing '{item.name}' ÷ evaluations scoring it pass or fail (na excluded)"
+            + (" — critical item" if item.critical else ""), True)
+        for item in settings.qa_items
+    ]
+
+
+def all_kpis(settings: Settings) -> list[Kpi]:
+    return [*KPIS, *qa_item_kpis(settings)]
+
+
+def kpi_columns(settings: Settings) -> list[str]:
+    """The KPI columns of kpi_table(), in order: each KPI, then its _num and _den when it is a ratio."""
+    columns: list[str] = []
+    for kpi in all_kpis(settings):
+        columns.append(kpi.name)
+        if kpi.ratio:
+            columns += [f"{kpi.name}_num", f"{kpi.name}_den"]
+    return columns
+
+
+class Filters(BaseModel):
+    """What the user chose: an inclusive date range in the reporting time zone and optional value lists
+    (an empty list means no filter)."""
+
+    date_from: dt.date
+    date_to: dt.date
+    partners: list[str] = Field(default_factory=list)
+    sites: list[str] = Field(default_factory=list)
+    teams: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    queues: list[str] = Field(default_factory=list)
+    agents: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Filters:
+        if self.date_from > self.date_to:
+            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
+        return self
+
+
+class Scope(BaseModel):
+    """What a user may see. None means unrestricted on that axis; an empty list means nothing (fail closed)."""
+
+    partners: list[str] | None = None
+    teams: list[str] | None = None
+
+
+def query_params(filters: Filters, by: tuple[str, ...] | list[str], scope: Scope | None,
+                 include_licensed: bool) -> dict:
+    unknown = [dim for dim in by if dim not in DIMENSIONS]
+    if unknown:
+        raise ValueError(f"unknown dimension(s) {', '.join(unknown)}; choose from {', '.join(DIMENSIONS)}")
+    scope = scope or Scope()
+    params = filters.model_dump()
+    params.update({f"by_{dim}": dim in by for dim in DIMENSIONS})
+    params.update({
+        "include_licensed": include_licensed,
+        "scope_partners": scope.partners,
+        "scope_teams": scope.teams,
+    })
+    return params
+
+
+def kpi_table(con: duckdb.DuckDBPyConnection, filters: Filters, by: tuple[str, ...] | list[str] = (),
+              settings: Settings | None = None, scope: Scope | None = None,
+              include_licensed: bool | None = None) -> pd.DataFrame:
+    """One row per group of `by` (one row in all when `by` is empty): the dimension columns, then every KPI
+    with its numerator and denominator. Groups with no contacts do not appear."""
+    settings = settings or Settings()
+    licensed = settings.include_licensed if include_licensed is None else include_licensed
+    params = query_params(filters, by, scope, licensed)
+    dims = [dim for dim in DIMENSIONS if dim in by]
+    main = sqlfiles.query(con, "queries/kpi_table.sql", params)
+    items = sqlfiles.query(con, "queries/qa_item_table.sql", {**params, "items": settings.item_names})
+    table = main[dims + [c for c in main.columns if c not in DIMENSIONS]]
+    for item in settings.item_names:
+        one = items.loc[items["item"] == item, dims + ["rate", "num", "den"]].rename(columns={
+            "rate": f"qa_item_{item}_rate", "num": f"qa_item_{item}_rate_num", "den": f"qa_item_{item}_rate_den"})
+        table = table.merge(one, on=dims, how="left") if dims else _cross(table, one)
+        for suffix in ("_num", "_den"):
+            table[f"qa_item_{item}_rate{suffix}"] = table[f"qa_item_{item}_rate{suffix}"].fillna(0).astype("int64")
+    return _format_dimensions(table[dims + kpi_columns(settings)])
+
+
+def _cross(table: pd.DataFrame, one: pd.DataFrame) -> pd.DataFrame:
+    if one.empty:
+        one = pd.DataFrame({column: [None] for column in one.columns})
+    return table.merge(one, how="cross") if len(table) else table.assign(**{c: [] for c in one.columns})
+
+
+def _format_dimensions(table: pd.DataFrame) -> pd.DataFrame:
+    table = table.copy()
+    for column in ("day", "week"):
+        if column in table:
+            table[column] = pd.to_datetime(table[column]).dt.strftime("%Y-%m-%d")
+    if "hour" in table:
+        table["hour"] = table["hour"].astype("int64")
+    return table.reset_index(drop=True)

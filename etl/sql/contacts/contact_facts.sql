@@ -1,0 +1,95 @@
+-- One row per contact with everything a KPI needs: attribution (through the agent when handled, through the
+-- queue's owner otherwise), the reporting-time-zone day and hour, waits and handle times, and FCR.
+--
+-- FCR (repeat-contact method): a handled contact with a patient is resolved at first contact when no other
+-- contact from the same patient (any channel, handled or not, short abandons excepted) is offered after it and
+-- at most $fcr_window_hours later. Its window is closed when offered_at + window <= the latest offered_at loaded
+-- (the horizon, over all contacts whatever the filters); until then it is pending.
+create or replace table contact_facts as
+with horizon as (
+    select max(offered_at) as horizon_at from contacts
+),
+
+base as (
+    select
+        c.*,
+        c.handled_at is not null as handled,
+        c.handled_at is null
+            and c.ended_at < c.offered_at + to_seconds($short_abandon_seconds::bigint) as short_abandon,
+        case when $fcr_same_reason then coalesce(c.reason, '') else '' end as match_reason
+    from contacts c
+),
+
+repeat_times as (
+    -- the distinct moments at which each patient contacted the centre (short abandons excepted)
+    select distinct patient_pseudonym, match_reason, offered_at
+    from base
+    where patient_pseudonym is not null and not short_abandon
+),
+
+next_contact as (
+    select
+        patient_pseudonym,
+        match_reason,
+        offered_at,
+        lead(offered_at) over (partition by patient_pseudonym, match_reason order by offered_at) as next_at
+    from repeat_times
+),
+
+attributed as (
+    select
+        b.*,
+        nc.next_at,
+        a.agent_id is not null as agent_known,
+        coalesce(b.handled and coalesce(a.licensed, false), false) as licensed,
+        case when b.handled and a.agent_id is not null then a.partner else q.partner end as partner_v,
+        case when b.handled and a.agent_id is not null then a.site else q.site end as site_v,
+        case when b.handled and a.agent_id is not null then a.team else q.team end as team_v,
+        coalesce(q.sl_threshold_seconds,
+                 case when b.channel = 'voice' then $sl_voice_seconds else $sl_other_seconds end) as sl_threshold,
+        timezone($reporting_timezone, b.offered_at::timestamptz) as offered_local,
+        h.horizon_at
+    from base b
+    left join next_contact nc
+        on nc.patient_pseudonym = b.patient_pseudonym
+        and nc.match_reason = b.match_reason
+        and nc.offered_at = b.offered_at
+    left join agents a on a.agent_id = b.agent_id
+    left join queues q on q.queue = b.queue
+    cross join horizon h
+),
+
+final as (
+    select
+        contact_id,
+        channel,
+        queue,
+        case when handled then agent_id end as agent_id,
+        agent_known,
+        coalesce(partner_v, '(unassigned)') as partner,
+        coalesce(site_v, '(unassigned)') as site,
+        coalesce(team_v, '(unassigned)') as team,
+        licensed,
+        offered_at,
+        offered_local::date as day,
+        hour(offered_local)::tinyint as hour,
+        handled,
+        short_abandon,
+        case when handled then date_diff('millisecond', offered_at, handled_at) / 1000.0 end as wait_seconds,
+        case when handled
+            then date_diff('millisecond', handled_at, ended_at) / 1000.0 + acw_seconds end as handle_seconds,
+        handled and date_diff('millisecond', offered_at, handled_at) <= sl_threshold * 1000 as sl_met,
+        handled and transferred as transferred,
+        handled and escalated_clinical as escalated_clinical,
+        case when handled then resolved end as resolved,
+        handled and patient_pseudonym is not null
+            and offered_at + to_hours($fcr_window_hours::bigint) <= horizon_at as fcr_eligible,
+        handled and patient_pseudonym is not null
+            and offered_at + to_hours($fcr_window_hours::bigint) <= horizon_at
+            and (next_at is null or next_at > offered_at + to_hours($fcr_window_hours::bigint)) as fcr_resolved,
+        handled and patient_pseudonym is not null
+            and offered_at + to_hours($fcr_window_hours::bigint) > horizon_at as fcr_pending
+    from attributed
+)
+
+select * from final;

@@ -1,0 +1,71 @@
+-- The additive KPI mart: numerators and denominators per day x hour x channel x queue x agent (with the
+-- attribution columns), so any filter and grouping re-aggregates exactly. Surveys and QA evaluations are
+-- credited to their contact's day, hour, agent and channel.
+create or replace table kpi_grain as
+with survey_per_contact as (
+    select
+        contact_id,
+        count(*) as responses,
+        sum(csat) as csat_sum,
+        count_if(csat >= 4) as csat_top2
+    from surveys
+    group by contact_id
+),
+
+evaluation as (
+    select
+        evaluation_id,
+        any_value(contact_id) as contact_id,
+        not bool_or(result = 'fail' and list_contains($critical_items::varchar[], item)) as compliant
+    from qa_results
+    group by evaluation_id
+),
+
+qa_per_contact as (
+    select
+        contact_id,
+        count(*) as evaluations,
+        count_if(compliant) as compliant
+    from evaluation
+    group by contact_id
+),
+
+final as (
+    select
+        f.day,
+        f.hour,
+        f.channel,
+        f.queue,
+        f.agent_id,
+        f.team,
+        f.site,
+        f.partner,
+        f.licensed,
+        count(*) as offered,
+        count_if(f.handled) as handled,
+        count_if(f.short_abandon) as short_abandons,
+        count_if(not f.handled and not f.short_abandon) as abandoned,
+        count_if(f.sl_met) as sl_met,
+        coalesce(sum(f.wait_seconds), 0) as wait_sum,
+        coalesce(sum(f.handle_seconds), 0) as handle_sum,
+        count_if(f.transferred) as transferred,
+        count_if(f.escalated_clinical) as escalated_clinical,
+        count_if(f.resolved) as resolved_yes,
+        count_if(f.resolved is not null) as resolved_known,
+        count_if(f.fcr_eligible) as fcr_den,
+        count_if(f.fcr_resolved) as fcr_num,
+        count_if(f.fcr_pending) as fcr_pending,
+        coalesce(sum(s.responses), 0)::bigint as survey_responses,
+        coalesce(sum(s.csat_sum), 0)::bigint as csat_sum,
+        coalesce(sum(s.csat_top2), 0)::bigint as csat_top2,
+        count_if(f.handled and coalesce(s.responses, 0) > 0) as handled_responded,
+        coalesce(sum(q.evaluations), 0)::bigint as qa_evaluations,
+        coalesce(sum(q.compliant), 0)::bigint as qa_compliant,
+        count_if(f.handled and coalesce(q.evaluations, 0) > 0) as handled_evaluated
+    from contact_facts f
+    left join survey_per_contact s on s.contact_id = f.contact_id
+    left join qa_per_contact q on q.contact_id = f.contact_id
+    group by all
+)
+
+select * from final;

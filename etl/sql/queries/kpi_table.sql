@@ -1,0 +1,125 @@
+-- THE KPI query: every consumer (dashboard, command line, reports) gets its numbers here.
+-- Filters are bound lists (an empty list means no filter); $by_<dim> switches a grouping dimension on.
+-- Every KPI is returned with its numerator and denominator; a KPI whose denominator is 0 is NULL.
+with filtered as (
+    select *
+    from kpi_grain
+    where day between $date_from and $date_to
+      and ($include_licensed or not licensed)
+      and (len($partners::varchar[]) = 0 or list_contains($partners::varchar[], partner))
+      and (len($sites::varchar[]) = 0 or list_contains($sites::varchar[], site))
+      and (len($teams::varchar[]) = 0 or list_contains($teams::varchar[], team))
+      and (len($channels::varchar[]) = 0 or list_contains($channels::varchar[], channel))
+      and (len($queues::varchar[]) = 0 or list_contains($queues::varchar[], queue))
+      and (len($agents::varchar[]) = 0 or list_contains($agents::varchar[], agent_id))
+      and ($scope_partners::varchar[] is null or list_contains($scope_partners::varchar[], partner))
+      and ($scope_teams::varchar[] is null or list_contains($scope_teams::varchar[], team))
+),
+
+grouped as (
+    select
+        case when $by_day then day end as day,
+        case when $by_week then date_trunc('week', day)::date end as week,
+        case when $by_month then strftime(day, '%Y-%m') end as month,
+        case when $by_hour then hour end as hour,
+        case when $by_channel then channel end as channel,
+        case when $by_queue then queue end as queue,
+        case when $by_team then team end as team,
+        case when $by_site then site end as site,
+        case when $by_partner then partner end as partner,
+        case when $by_agent then agent_id end as agent,
+        sum(offered) as offered,
+        sum(handled) as handled,
+        sum(short_abandons) as short_abandons,
+        sum(abandoned) as abandoned,
+        sum(sl_met) as sl_met,
+        sum(wait_sum) as wait_sum,
+        sum(handle_sum) as handle_sum,
+        sum(transferred) as transferred,
+        sum(escalated_clinical) as escalated_clinical,
+        sum(resolved_yes) as resolved_yes,
+        sum(resolved_known) as resolved_known,
+        sum(fcr_num) as fcr_num,
+        sum(fcr_den) as fcr_den,
+        sum(fcr_pending) as fcr_pending,
+        sum(survey_responses) as survey_responses,
+        sum(csat_sum) as csat_sum,
+        sum(csat_top2) as csat_top2,
+        sum(handled_responded) as handled_responded,
+        sum(qa_evaluations) as qa_evaluations,
+        sum(qa_compliant) as qa_compliant,
+        sum(handled_evaluated) as handled_evaluated
+    from filtered
+    group by all
+),
+
+final as (
+    select
+        day, week, month, hour, channel, queue, team, site, partner, agent,
+        offered::bigint as contacts_offered,
+        handled::bigint as contacts_handled,
+        short_abandons::bigint as short_abandons,
+        fcr_pending::bigint as fcr_pending,
+
+        sl_met / nullif(offered - short_abandons, 0) as service_level,
+        sl_met::bigint as service_level_num,
+        (offered - short_abandons)::bigint as service_level_den,
+
+        abandoned / nullif(offered - short_abandons, 0) as abandon_rate,
+        abandoned::bigint as abandon_rate_num,
+        (offered - short_abandons)::bigint as abandon_rate_den,
+
+        wait_sum / nullif(handled, 0) as asa_seconds,
+        wait_sum::double as asa_seconds_num,
+        handled::bigint as asa_seconds_den,
+
+        handle_sum / nullif(handled, 0) as aht_seconds,
+        handle_sum::double as aht_seconds_num,
+        handled::bigint as aht_seconds_den,
+
+        transferred / nullif(handled, 0) as transfer_rate,
+        transferred::bigint as transfer_rate_num,
+        handled::bigint as transfer_rate_den,
+
+        escalated_clinical / nullif(handled, 0) as clinical_escalation_rate,
+        escalated_clinical::bigint as clinical_escalation_rate_num,
+        handled::bigint as clinical_escalation_rate_den,
+
+        resolved_yes / nullif(resolved_known, 0) as agent_resolution_rate,
+        resolved_yes::bigint as agent_resolution_rate_num,
+        resolved_known::bigint as agent_resolution_rate_den,
+
+        fcr_num / nullif(fcr_den, 0) as fcr_rate,
+        fcr_num::bigint as fcr_rate_num,
+        fcr_den::bigint as fcr_rate_den,
+
+        csat_top2 / nullif(survey_responses, 0) as csat_top2_rate,
+        csat_top2::bigint as csat_top2_rate_num,
+        survey_responses::bigint as csat_top2_rate_den,
+
+        csat_sum / nullif(survey_responses, 0) as csat_mean,
+        csat_sum::bigint as csat_mean_num,
+        survey_responses::bigint as csat_mean_den,
+
+        handled_responded / nullif(handled, 0) as survey_response_rate,
+        handled_responded::bigint as survey_response_rate_num,
+        handled::bigint as survey_response_rate_den,
+
+        qa_compliant / nullif(qa_evaluations, 0) as qa_compliant_rate,
+        qa_compliant::bigint as qa_compliant_rate_num,
+        qa_evaluations::bigint as qa_compliant_rate_den,
+
+        handled_evaluated / nullif(handled, 0) as qa_coverage,
+        handled_evaluated::bigint as qa_coverage_num,
+        handled::bigint as qa_coverage_den,
+
+        offered / nullif(sum(offered) over (
+            partition by day, week, month, hour, queue, team, site, partner, agent), 0) as channel_share,
+        offered::bigint as channel_share_num,
+        (sum(offered) over (partition by day, week, month, hour, queue, team, site, partner, agent))::bigint
+            as channel_share_den
+    from grouped
+)
+
+select * from final
+order by all nulls first;

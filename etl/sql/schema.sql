@@ -1,0 +1,85 @@
+-- The warehouse's stored tables. Derived tables (contact_facts and the marts) are rebuilt by each load.
+-- No table holds a patient reference: contacts keep only the keyed pseudonym.
+
+create table if not exists loads (
+    load_id integer,
+    started_at timestamp,
+    finished_at timestamp,
+    sources varchar,
+    report_json varchar
+);
+
+create table if not exists load_files (
+    load_id integer,
+    file varchar,
+    kind varchar,
+    rows_read bigint,
+    loaded bigint,
+    replaced bigint,
+    quarantined bigint
+);
+
+create table if not exists quarantine (
+    load_id integer,
+    file varchar,
+    kind varchar,
+    line_no bigint,
+    reason varchar,
+    raw_text varchar
+);
+
+create table if not exists agents (
+    agent_id varchar,
+    agent_name varchar,
+    team varchar,
+    site varchar,
+    partner varchar,
+    licensed boolean,
+    hire_date date,
+    load_id integer
+);
+
+create table if not exists queues (
+    queue varchar,
+    partner varchar,
+    team varchar,
+    site varchar,
+    sl_threshold_seconds integer,
+    load_id integer
+);
+
+create table if not exists contacts (
+    contact_id varchar,
+    channel varchar,
+    patient_pseudonym varchar,
+    queue varchar,
+    reason varchar,
+    agent_id varchar,
+    offered_at timestamp,
+    handled_at timestamp,
+    ended_at timestamp,
+    hold_seconds integer,
+    acw_seconds integer,
+    transferred boolean,
+    escalated_clinical boolean,
+    resolved boolean,
+    load_id integer
+);
+
+create table if not exists surveys (
+    survey_id varchar,
+    contact_id varchar,
+    responded_at timestamp,
+    csat tinyint,
+    load_id integer
+);
+
+create table if not exists qa_results (
+    evaluation_id varchar,
+    item varchar,
+    contact_id varchar,
+    evaluated_at timestamp,
+    evaluator varchar,
+    result varchar,
+    load_id integer
+);

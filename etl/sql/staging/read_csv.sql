@@ -1,0 +1,23 @@
+-- Read one delivery file as text, in file order, with DuckDB's own CSV reader. Rows the parser cannot split
+-- (too many or too few fields, broken quotes, invalid UTF-8, over-long lines) go to the rejects tables.
+drop table if exists ck_reject_errors;
+
+drop table if exists ck_reject_scans;
+
+create or replace temp table raw_input as
+select
+    row_number() over () as rec_no,
+    rec_no + 1 as line_no,
+    *
+from read_csv(
+    $path,
+    header = true,
+    columns = $columns,
+    auto_detect = false,
+    delim = ',',
+    quote = '"',
+    escape = '"',
+    store_rejects = true,
+    rejects_table = 'ck_reject_errors',
+    rejects_scan = 'ck_reject_scans'
+);
