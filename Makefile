@@ -1,0 +1,40 @@
+# Two commands on a fresh machine with Python 3.11+ and make: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= var/carekpi.duckdb
+PORT ?= 8501
+# The sample data's pseudonym key lives in var/ (never in git); real deployments set CAREKPI_PSEUDONYM_KEY.
+export CAREKPI_PSEUDONYM_KEY_FILE ?= $(CURDIR)/var/pseudonym.key
+
+.PHONY: run test install install-test load clean bench
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[test,browser]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+load: install
+	$(BIN)/carekpi load sample_data --db $(DB)
+
+run: load
+	@echo "carekpi dashboard: http://localhost:$(PORT)"
+	CAREKPI_DB_PATH=$(DB) $(BIN)/streamlit run dashboard/app.py --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+test: install-test
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache test-artifacts

@@ -1,0 +1,182 @@
+"""The `carekpi` command line: load, kpi, generate. Thin: it parses arguments and calls the library.
+
+Errors a user can fix are printed as one line on stderr with exit status 2; never a traceback, never a patient
+reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+from pydantic import ValidationError
+
+from etl.csv_reader import LoadError
+from etl.kpis import DIMENSIONS, KPI_BY_NAME, Filters, kpi_table
+from etl.load import LoadReport, load
+from etl.settings import Settings, load_settings
+from etl.warehouse import LoadInProgress, connect_read_only
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (LoadError, LoadInProgress, FileNotFoundError, ValueError, ValidationError) as exc:
+        print(f"carekpi {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "db", None):
+        overrides["db_path"] = Path(args.db)
+    return load_settings(Path(args.config) if args.config else None, **overrides)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carekpi", description="Contact-centre KPIs for patient support.")
+    parser.add_argument("--config", help="TOML settings file (default: $CAREKPI_CONFIG, else built-in defaults)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("load", help="validate and load contract CSV files from one or more folders")
+    p.add_argument("folders", nargs="+", metavar="DIR")
+    p.add_argument("--db", help="warehouse file (default: settings db_path)")
+    p.add_argument("--json", action="store_true", help="print the load report as JSON")
+    p.set_defaults(func=_cmd_load)
+
+    p = sub.add_parser("kpi", help="print the KPI table for a period")
+    p.add_argument("--db")
+    p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="DATE")
+    p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="DATE")
+    p.add_argument("--by", nargs="+", default=[], choices=DIMENSIONS, metavar="DIM",
+                   help=f"group by one or more of: {', '.join(DIMENSIONS)}")
+    for name in ("partner", "site", "team", "channel", "queue", "agent"):
+        p.add_argument(f"--{name}", action="append", default=[], metavar=name.upper(),
+                       help=f"keep only this {name} (repeatable)")
+    p.add_argument("--include-licensed", action="store_true", help="include contacts handled by licensed staff")
+    p.add_argument("--format", choices=("json", "csv", "table"), default="table")
+    p.set_defaults(func=_cmd_kpi)
+
+    p = sub.add_parser("generate", help="write a realistic synthetic delivery in the contract")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--days", type=int, default=90)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--contacts-per-day", type=int, default=400)
+    p.add_argument("--end", type=_date, default=None, help="last day of the data (default: yesterday)")
+    p.set_defaults(func=_cmd_generate)
+    return parser
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    report = load([Path(f) for f in args.folders], _settings(args))
+    print(report.to_json() if args.json else format_report(report))
+    return 0
+
+
+def format_report(report: LoadReport) -> str:
+    lines = [f"load {report.load_id} into {report.db_path}"]
+    lines.append(f"{'file':<44} {'read':>9} {'loaded':>9} {'replaced':>9} {'quarantined':>11}")
+    for f in report.files:
+        lines.append(f"{f.file[-44:]:<44} {f.rows_read:>9} {f.loaded:>9} {f.replaced:>9} {f.quarantined:>11}")
+        lines += [f"    {count:>7}  {reason}" for reason, count in f.reasons.items()]
+    if report.unmapped_queues:
+        lines.append(f"queues not in queues.csv (counted in totals, no partner): {', '.join(report.unmapped_queues)}")
+    if report.unknown_agents:
+        lines.append(f"agent ids not in agents.csv (attributed through their queue): "
+                     f"{', '.join(report.unknown_agents[:20])}")
+    lines.append(f"unmatched surveys: {report.unmatched_surveys}; "
+                 f"unmatched QA evaluations: {report.unmatched_qa_evaluations}")
+    if report.uncatalogued_qa_items:
+        lines.append(f"QA items outside the catalogue (loaded, not scored): {', '.join(report.uncatalogued_qa_items)}")
+    lines.append(f"latest contact (FCR horizon): {report.horizon}")
+    return "\n".join(lines)
+
+
+def _cmd_kpi(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    filters = Filters(date_from=args.date_from, date_to=args.date_to, partners=args.partner, sites=args.site,
+                      teams=args.team, channels=args.channel, queues=args.queue, agents=args.agent)
+    con = connect_read_only(settings.db_path)
+    try:
+        table = kpi_table(con, filters, args.by, settings, include_licensed=args.include_licensed or None)
+    finally:
+        con.close()
+    if args.format == "json":
+        print(json.dumps([_clean(row) for row in table.to_dict(orient="records")], indent=2))
+    elif args.format == "csv":
+        print(table.to_csv(index=False), end="")
+    else:
+        print(format_table(table, args.by))
+    return 0
+
+
+def _clean(row: dict) -> dict:
+    out = {}
+    for key, value in row.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+            out[key] = None
+        elif hasattr(value, "item"):
+            out[key] = value.item()
+        else:
+            out[key] = value
+    return out
+
+
+def format_table(table: pd.DataFrame, by: list[str]) -> str:
+    """For people: one line per KPI and a column per group (rates as percentages, seconds rounded)."""
+    if table.empty:
+        return "no contacts match these filters"
+    dims = [d for d in DIMENSIONS if d in by]
+    headers = [" / ".join(str(row[d]) for d in dims) or "all" for _, row in table.iterrows()]
+    names = [c for c in table.columns if c not in dims and not c.endswith(("_num", "_den"))]
+    lines = [f"{'KPI':<40}" + "".join(f"{h[:18]:>20}" for h in headers)]
+    for name in names:
+        values = "".join(f"{_show(name, v):>20}" for v in table[name])
+        lines.append(f"{name:<40}{values}")
+    return "\n".join(lines)
+
+
+def _show(name: str, value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    kpi = KPI_BY_NAME.get(name)
+    unit = kpi.unit if kpi else ("rate" if name.endswith("_rate") else "count")
+    if unit == "rate":
+        return f"{value * 100:.1f}%"
+    if unit in ("seconds", "score"):
+        return f"{value:.1f}" if unit == "seconds" else f"{value:.2f}"
+    return f"{int(value):,}"
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from etl.generate import generate
+
+    end = args.end or (dt.date.today() - dt.timedelta(days=1))
+    counts = generate(Path(args.out), days=args.days, seed=args.seed,
+                      contacts_per_day=args.contacts_per_day, end=end)
+    print(", ".join(f"{name}: {n} rows" for name, n in counts.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
