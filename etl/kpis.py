@@ -31,6 +31,7 @@ class Kpi:
     formula: str
     higher_is_better: bool | None = None
     ratio: bool = True  # returned with _num and _den columns
+    extra: tuple[str, ...] = ()  # further columns returned with it
 
 
 KPIS: tuple[Kpi, ...] = (
@@ -44,7 +45,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("abandon_rate", "Abandonment", "rate", "(not handled − short abandons) ÷ (offered − short abandons)", False),
     Kpi("asa_seconds", "Speed of answer", "seconds", "mean wait (answered − offered) of handled contacts", False),
     Kpi("aht_seconds", "Handle time", "seconds", "mean of (ended − answered) + after-contact work, handled contacts",
-        False),
+        False, extra=("aht_seconds_sumsq",)),  # the sum of squares, for confidence intervals
     Kpi("transfer_rate", "Transfers", "rate", "handled contacts transferred ÷ handled contacts", False),
     Kpi("clinical_escalation_rate", "Clinical escalations", "rate",
         "handled contacts escalated to licensed clinical staff ÷ handled contacts", None),
@@ -86,6 +87,7 @@ def kpi_columns(settings: Settings) -> list[str]:
         columns.append(kpi.name)
         if kpi.ratio:
             columns += [f"{kpi.name}_num", f"{kpi.name}_den"]
+        columns += list(kpi.extra)
     return columns
 
 

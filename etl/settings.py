@@ -92,6 +92,12 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("targets", mode="after")
+    @classmethod
+    def _targets_over_defaults(cls, value: dict[str, Target]) -> dict[str, Target]:
+        """A target set in the file or environment replaces that KPI's default; the others keep theirs."""
+        return {**DEFAULT_TARGETS, **value}
+
     @classmethod
     def settings_customise_sources(
         cls,

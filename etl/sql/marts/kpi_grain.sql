@@ -48,6 +48,7 @@ final as (
         count_if(f.sl_met) as sl_met,
         coalesce(sum(f.wait_seconds), 0) as wait_sum,
         coalesce(sum(f.handle_seconds), 0) as handle_sum,
+        coalesce(sum(f.handle_seconds * f.handle_seconds), 0) as handle_sq_sum,
         count_if(f.transferred) as transferred,
         count_if(f.escalated_clinical) as escalated_clinical,
         count_if(f.resolved) as resolved_yes,

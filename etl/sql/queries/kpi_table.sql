@@ -35,6 +35,7 @@ grouped as (
         sum(sl_met) as sl_met,
         sum(wait_sum) as wait_sum,
         sum(handle_sum) as handle_sum,
+        sum(handle_sq_sum) as handle_sq_sum,
         sum(transferred) as transferred,
         sum(escalated_clinical) as escalated_clinical,
         sum(resolved_yes) as resolved_yes,
@@ -76,6 +77,7 @@ final as (
         handle_sum / nullif(handled, 0) as aht_seconds,
         handle_sum::double as aht_seconds_num,
         handled::bigint as aht_seconds_den,
+        handle_sq_sum::double as aht_seconds_sumsq,
 
         transferred / nullif(handled, 0) as transfer_rate,
         transferred::bigint as transfer_rate_num,

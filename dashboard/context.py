@@ -1,0 +1,149 @@
+"""What every page reads through: the settings, the current warehouse snapshot, the filters, and cached queries.
+
+Query results are cached by everything that changes them: the warehouse path and snapshot id (a new load swaps
+in a new file, hence a new id), the filters, the grouping, the user's scope and the licensed-staff switch. The
+database connection is cached per snapshot and each query uses its own cursor (DuckDB connections are not
+thread-safe). Nothing here computes a KPI: it calls etl.kpis.kpi_table() and etl.views.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from etl import views
+from etl.kpis import Filters, Scope, kpi_table
+from etl.settings import Settings, load_settings
+from etl.warehouse import connect_read_only, snapshot_id
+
+VIEW_KEY = "carekpi_view"
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    return load_settings()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _connection(db_path: str, snapshot: str) -> duckdb.DuckDBPyConnection:
+    return connect_read_only(db_path)
+
+
+def _cursor(db_path: str, snapshot: str) -> duckdb.DuckDBPyConnection:
+    return _connection(db_path, snapshot).cursor()
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _kpis(db_path: str, snapshot: str, filters_json: str, by: tuple[str, ...], scope_json: str,
+          include_licensed: bool) -> pd.DataFrame:
+    cursor = _cursor(db_path, snapshot)
+    try:
+        return kpi_table(cursor, Filters.model_validate_json(filters_json), by, settings(),
+                         Scope.model_validate_json(scope_json), include_licensed)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _options(db_path: str, snapshot: str, filters_json: str, scope_json: str,
+             include_licensed: bool) -> dict[str, list[str]]:
+    cursor = _cursor(db_path, snapshot)
+    try:
+        return views.filter_options(cursor, Filters.model_validate_json(filters_json),
+                                    Scope.model_validate_json(scope_json), include_licensed)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _failed(db_path: str, snapshot: str, filters_json: str, item: str | None, scope_json: str,
+            include_licensed: bool) -> pd.DataFrame:
+    cursor = _cursor(db_path, snapshot)
+    try:
+        return views.failed_evaluations(cursor, Filters.model_validate_json(filters_json), item,
+                                        Scope.model_validate_json(scope_json), include_licensed)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _warehouse_view(db_path: str, snapshot: str, name: str, scope_json: str) -> object:
+    """Whole-warehouse views: freshness, roster (scoped), load history, quarantine, data quality."""
+    cursor = _cursor(db_path, snapshot)
+    try:
+        if name == "freshness":
+            return views.freshness(cursor)
+        if name == "roster":
+            return views.roster(cursor, Scope.model_validate_json(scope_json))
+        if name == "load_history":
+            return views.load_history(cursor)
+        if name == "quarantine_summary":
+            return views.quarantine_summary(cursor)
+        if name == "quarantine_rows":
+            return views.quarantine_rows(cursor)
+        if name == "data_quality":
+            return views.data_quality(cursor, settings().item_names)
+        raise ValueError(f"unknown view {name}")
+    finally:
+        cursor.close()
+
+
+@dataclass
+class View:
+    """The current page's inputs. Pages ask it for data; it adds the cache keys."""
+
+    settings: Settings
+    db_path: str
+    snapshot: str
+    filters: Filters
+    scope: Scope = field(default_factory=Scope)
+    include_licensed: bool = False
+    anchor: dt.date | None = None  # the day the date presets count back from
+
+    def kpis(self, by: tuple[str, ...] = (), filters: Filters | None = None) -> pd.DataFrame:
+        chosen = filters or self.filters
+        return _kpis(self.db_path, self.snapshot, chosen.model_dump_json(), tuple(by),
+                     self.scope.model_dump_json(), self.include_licensed)
+
+    def options(self, filters: Filters | None = None) -> dict[str, list[str]]:
+        chosen = filters or self.filters
+        return _options(self.db_path, self.snapshot, chosen.model_dump_json(), self.scope.model_dump_json(),
+                        self.include_licensed)
+
+    def failed_evaluations(self, item: str | None, filters: Filters | None = None) -> pd.DataFrame:
+        chosen = filters or self.filters
+        return _failed(self.db_path, self.snapshot, chosen.model_dump_json(), item,
+                       self.scope.model_dump_json(), self.include_licensed)
+
+    def warehouse(self, name: str):
+        return _warehouse_view(self.db_path, self.snapshot, name, self.scope.model_dump_json())
+
+    def previous_filters(self) -> Filters:
+        """The same filters over the period of equal length just before."""
+        length = (self.filters.date_to - self.filters.date_from).days + 1
+        return self.filters.model_copy(update={
+            "date_from": self.filters.date_from - dt.timedelta(days=length),
+            "date_to": self.filters.date_from - dt.timedelta(days=1),
+        })
+
+    def agent_label(self, agent: str | None) -> str:
+        if agent is None:
+            return "(no agent)"
+        roster = self.warehouse("roster")
+        names = dict(zip(roster["agent"], roster["agent_name"]))
+        name = names.get(agent)
+        return f"{agent} · {name}" if isinstance(name, str) else agent
+
+
+def current() -> View:
+    """The view the frame (app.py) prepared for this run."""
+    return st.session_state[VIEW_KEY]
+
+
+def warehouse_location(config: Settings) -> tuple[str, str]:
+    path = str(config.db_path)
+    return path, snapshot_id(config.db_path)

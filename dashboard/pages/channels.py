@@ -1,0 +1,42 @@
+"""Channels: the channel mix over time, KPIs side by side per channel, and queues by channel."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.context import current
+from dashboard.formatting import fmt
+from etl.kpis import KPI_BY_NAME
+
+COMPARED = ("contacts_offered", "contacts_handled", "service_level", "abandon_rate", "asa_seconds", "aht_seconds",
+            "fcr_rate", "csat_top2_rate", "transfer_rate", "clinical_escalation_rate", "qa_compliant_rate")
+
+view = current()
+st.title("Channels")
+by_channel = view.kpis(by=("channel",))
+if by_channel.empty:
+    st.info("No contacts match these filters in this period.")
+    st.stop()
+
+days = (view.filters.date_to - view.filters.date_from).days + 1
+period = "day" if days <= 45 else "week"
+mix = view.kpis(by=(period, "channel"))
+st.plotly_chart(charts.channel_mix_chart(mix, x=period), key="channel_mix")
+
+st.subheader("KPIs by channel")
+side_by_side = pd.DataFrame(
+    {channel: [fmt(KPI_BY_NAME[k], row[k]) for k in COMPARED] for channel, row in
+     by_channel.set_index("channel").iterrows()},
+    index=[KPI_BY_NAME[k].label for k in COMPARED])
+st.dataframe(side_by_side, key="channel_table")
+chosen = st.selectbox("KPI to compare", [k for k in COMPARED if KPI_BY_NAME[k].unit != "count"],
+                      format_func=lambda k: KPI_BY_NAME[k].label, key="channels_kpi")
+kpi = KPI_BY_NAME[chosen]
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.kpi_by_channel_chart(by_channel, kpi, view.settings.targets.get(chosen)),
+                    key="kpi_by_channel")
+with right:
+    st.plotly_chart(charts.queue_channel_heatmap(view.kpis(by=("queue", "channel")), kpi), key="queue_heatmap")

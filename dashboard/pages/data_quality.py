@@ -1,0 +1,36 @@
+"""Data quality: load history, rows quarantined by reason and file, and what does not connect yet (unmatched
+surveys and QA evaluations, unmapped queues, agent ids missing from the roster, uncatalogued QA items)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.context import current
+
+view = current()
+st.title("Data quality")
+dq = view.warehouse("data_quality")
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Unmatched surveys", f"{int(dq['unmatched_surveys']):,}", border=True,
+          help="Surveys whose contact has not arrived; kept and matched when it does.")
+c2.metric("Unmatched QA evaluations", f"{int(dq['unmatched_qa_evaluations']):,}", border=True,
+          help="Evaluations whose contact has not arrived; kept and matched when it does.")
+c3.metric("Unmapped queues", f"{len(dq['unmapped_queues']):,}", border=True,
+          help="Queues missing from queues.csv: their unanswered contacts have no partner.")
+c4.metric("Agent ids not in the roster", f"{len(dq['unknown_agents']):,}", border=True)
+for label, key in (("Unmapped queues", "unmapped_queues"), ("Agent ids not in the roster", "unknown_agents"),
+                   ("QA items outside the catalogue", "uncatalogued_qa_items")):
+    if len(dq[key]):
+        st.caption(f"{label}: " + ", ".join(map(str, dq[key])))
+
+st.subheader("Rows quarantined, by file and reason")
+summary = view.warehouse("quarantine_summary")
+if summary.empty:
+    st.success("No row has been quarantined.")
+else:
+    st.dataframe(summary, hide_index=True, key="quarantine_summary")
+    with st.expander("Latest quarantined rows (patient references masked)"):
+        st.dataframe(view.warehouse("quarantine_rows"), hide_index=True, key="quarantine_rows")
+
+st.subheader("Load history")
+st.dataframe(view.warehouse("load_history"), hide_index=True, key="load_history")

@@ -1,0 +1,63 @@
+"""Partner scorecard: one partner's KPIs against the targets for the period, by team and by week, laid out to be
+shared."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.context import current
+from dashboard.formatting import fmt, is_missing
+from etl.kpis import KPI_BY_NAME
+from etl.targets import status
+
+HEADLINE = ("contacts_offered", "contacts_handled", "service_level", "abandon_rate", "asa_seconds", "aht_seconds",
+            "fcr_rate", "csat_top2_rate", "survey_response_rate", "transfer_rate", "clinical_escalation_rate",
+            "qa_compliant_rate", "qa_coverage")
+STATUS_TEXT = {"green": "on target", "amber": "near target", "red": "off target", "none": ""}
+
+view = current()
+partners = view.options()["partner"]
+if not partners:
+    st.title("Partner scorecard")
+    st.info("No partner has contacts in this period with these filters.")
+    st.stop()
+partner = st.selectbox("Partner", partners, key="scorecard_partner")
+mine = view.filters.model_copy(update={"partners": [partner]})
+st.title(f"Partner scorecard — {partner}")
+st.caption(f"Period {view.filters.date_from:%d %b %Y} – {view.filters.date_to:%d %b %Y}. Prepared "
+           f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Contacts answered by the partner's agents, and "
+           f"unanswered contacts in the partner's queues.")
+total = view.kpis(filters=mine)
+if total.empty:
+    st.info("No contacts for this partner in this period.")
+    st.stop()
+row = total.iloc[0]
+headline = []
+for name in HEADLINE:
+    kpi, target = KPI_BY_NAME[name], view.settings.targets.get(name)
+    value = row[name]
+    headline.append({
+        "KPI": kpi.label,
+        "value": fmt(kpi, value),
+        "target": fmt(kpi, target.value) if target else "",
+        "status": STATUS_TEXT[status(None if is_missing(value) else float(value), target)],
+        "n": f"{int(row[name + '_num']):,} / {int(row[name + '_den']):,}" if kpi.ratio else "",
+    })
+st.dataframe(pd.DataFrame(headline), hide_index=True, key="partner_headline")
+
+
+def breakdown(by: str) -> pd.DataFrame:
+    table = view.kpis(by=(by,), filters=mine)
+    return pd.DataFrame({by: table[by], **{KPI_BY_NAME[k].label: [fmt(KPI_BY_NAME[k], v) for v in table[k]]
+                                           for k in HEADLINE}})
+
+
+st.subheader("By team")
+st.dataframe(breakdown("team"), hide_index=True, key="partner_by_team")
+st.subheader("By week")
+st.dataframe(breakdown("week"), hide_index=True, key="partner_by_week")
+with st.expander("Definitions"):
+    st.markdown("\n".join(f"- **{KPI_BY_NAME[k].label}**: {KPI_BY_NAME[k].formula}." for k in HEADLINE))

@@ -1,0 +1,74 @@
+"""Quality & compliance: pass rate per QA item and its trend, by team and partner, critical failures, coverage,
+and the evaluations behind a failing item (contact id, agent, date, items failed; never a patient identifier)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts
+from dashboard.context import current
+from dashboard.formatting import fmt
+from etl.kpis import KPI_BY_NAME
+
+view = current()
+items = view.settings.item_names
+critical = view.settings.critical_items
+st.title("Quality & compliance")
+total = view.kpis()
+if total.empty or int(total.iloc[0]["qa_compliant_rate_den"]) == 0:
+    st.info("No QA evaluations of contacts in this period with these filters.")
+    st.stop()
+row = total.iloc[0]
+
+
+def item_frame(table: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
+    """kpi_table's qa_item_* columns in long form: one row per group and item."""
+    parts = []
+    for item in items:
+        part = table[dims].copy()
+        part["item"] = item
+        part["rate"] = table[f"qa_item_{item}_rate"]
+        part["num"] = table[f"qa_item_{item}_rate_num"]
+        part["den"] = table[f"qa_item_{item}_rate_den"]
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("QA compliance", fmt(KPI_BY_NAME["qa_compliant_rate"], row["qa_compliant_rate"]), border=True,
+          help=f"{KPI_BY_NAME['qa_compliant_rate'].formula}. n = {int(row['qa_compliant_rate_num']):,} / "
+               f"{int(row['qa_compliant_rate_den']):,}.")
+c2.metric("QA coverage", fmt(KPI_BY_NAME["qa_coverage"], row["qa_coverage"]), border=True,
+          help=f"{KPI_BY_NAME['qa_coverage'].formula}. n = {int(row['qa_coverage_num']):,} / "
+               f"{int(row['qa_coverage_den']):,}.")
+c3.metric("Evaluations", f"{int(row['qa_compliant_rate_den']):,}", border=True)
+failed_critical = sum(int(row[f"qa_item_{i}_rate_den"]) - int(row[f"qa_item_{i}_rate_num"]) for i in critical)
+c4.metric("Critical items failed", f"{failed_critical:,}", border=True,
+          help="Failed results on critical items (" + ", ".join(critical) + ").")
+
+overall = item_frame(total, [])
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.qa_items_chart(overall.dropna(subset=["rate"]), critical), key="qa_items")
+with right:
+    weekly = item_frame(view.kpis(by=("week",)), ["week"]).dropna(subset=["rate"])
+    st.plotly_chart(charts.qa_trend_chart(weekly, x="week"), key="qa_trend")
+
+st.subheader("By team and partner")
+for dim in ("team", "partner"):
+    long = item_frame(view.kpis(by=(dim,)), [dim])
+    grid = long.pivot_table(index="item", columns=dim, values="rate", aggfunc="first", dropna=False)
+    st.dataframe((grid * 100).round(1).reindex(items), key=f"qa_by_{dim}",
+                 column_config={c: st.column_config.NumberColumn(c, format="%.1f%%") for c in grid.columns})
+
+st.subheader("Evaluations behind a failing item")
+item = st.selectbox("Item", items, format_func=lambda i: f"{i} (critical)" if i in critical else i, key="qa_item")
+failed = view.failed_evaluations(item)
+if failed.empty:
+    st.info(f"No evaluation failed {item} in this period with these filters.")
+else:
+    failed = failed.assign(agent=failed["agent"].map(view.agent_label))
+    st.dataframe(failed[["evaluation_id", "contact_id", "agent", "team", "partner", "channel", "day",
+                         "items_failed"]], hide_index=True, key="failed_evaluations")
+    st.caption(f"{len(failed):,} evaluation(s) (at most 500 shown), newest first.")
