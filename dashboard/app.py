@@ -1,5 +1,8 @@
 """The frame of the carekpi app: settings, the warehouse snapshot, the shared sidebar filters and navigation.
-Pages live in dashboard/pages/, one module each; they read everything through dashboard.context.current()."""
+
+Pages live in dashboard/app_pages/, one module each (not pages/: Streamlit would treat that folder as an old-style
+page directory and rerun a page without this frame). They read everything through dashboard.context.current().
+"""
 
 from __future__ import annotations
 
@@ -10,12 +13,12 @@ from dashboard import context
 from dashboard.filters import anchor_day, sidebar_filters
 
 PAGES = (
-    ("pages/overview.py", "Overview", ":material/dashboard:"),
-    ("pages/channels.py", "Channels", ":material/forum:"),
-    ("pages/quality.py", "Quality & compliance", ":material/verified:"),
-    ("pages/coaching.py", "Coaching", ":material/school:"),
-    ("pages/partner.py", "Partner scorecard", ":material/handshake:"),
-    ("pages/data_quality.py", "Data quality", ":material/rule:"),
+    ("app_pages/overview.py", "Overview", ":material/dashboard:"),
+    ("app_pages/channels.py", "Channels", ":material/forum:"),
+    ("app_pages/quality.py", "Quality & compliance", ":material/verified:"),
+    ("app_pages/coaching.py", "Coaching", ":material/school:"),
+    ("app_pages/partner.py", "Partner scorecard", ":material/handshake:"),
+    ("app_pages/data_quality.py", "Data quality", ":material/rule:"),
 )
 
 

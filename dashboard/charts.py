@@ -61,9 +61,9 @@ def intraday_chart(frame: pd.DataFrame, sl_target: Target | None) -> go.Figure:
         fig.add_hline(y=sl_target.value * 100, line_dash="dash", line_color=TARGET_COLOR, secondary_y=True,
                       annotation_text="service-level target", annotation_position="top left")
     fig.update_layout(barmode="overlay")
-    fig.update_yaxes(title_text="service level (%)", range=[0, 105], secondary_y=True)
     _layout(fig, "Intraday profile", "hour of day", "contacts")
     fig.update_yaxes(title_text="contacts", secondary_y=False)
+    fig.update_yaxes(title_text="service level (%)", range=[0, 105], secondary_y=True, showgrid=False)
     fig.update_xaxes(dtick=1, range=[-0.5, 23.5])
     return fig
 

@@ -46,6 +46,8 @@ for start in range(0, len(TILES), 5):
                       delta_color=direction, help=help_text, border=True)
             if target is not None:
                 st.caption(f"{BADGE[state]} target {fmt(kpi, target.value)}")
+            if name == "fcr_rate" and int(row["fcr_rate_den"]) == 0 and int(row["fcr_pending"]) > 0:
+                st.caption("No 7-day window has closed yet for these contacts; widen the period.")
 
 st.subheader("Daily trend")
 chosen = st.multiselect("KPIs", [k for k in KPI_BY_NAME if KPI_BY_NAME[k].unit != "count"], default=list(TRENDS),
