@@ -1,0 +1,77 @@
+"""Chart builders on small frames: traces, axis titles, target lines, colours."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard import charts
+from etl.kpis import KPI_BY_NAME
+from etl.settings import Target
+
+
+def test_kpi_trend_chart_draws_percentages_and_the_target():
+    frame = pd.DataFrame({"day": ["2026-01-05", "2026-01-06"], "service_level": [0.75, 0.9],
+                          "service_level_num": [75, 90], "service_level_den": [100, 100]})
+    fig = charts.kpi_trend_chart(frame, KPI_BY_NAME["service_level"], Target(value=0.8))
+    (trace,) = fig.data
+    assert list(trace.y) == [75.0, 90.0]
+    assert fig.layout.yaxis.title.text == "Service level (%)"
+    assert fig.layout.xaxis.title.text == "day"
+    (line,) = fig.layout.shapes
+    assert (line.y0, line.y1, line.line.dash) == (80.0, 80.0, "dash")
+
+
+def test_seconds_are_not_scaled_and_no_target_means_no_line():
+    frame = pd.DataFrame({"week": ["2026-01-05"], "aht_seconds": [354.0], "aht_seconds_num": [1770.0],
+                          "aht_seconds_den": [5]})
+    fig = charts.kpi_trend_chart(frame, KPI_BY_NAME["aht_seconds"], None, x="week")
+    assert list(fig.data[0].y) == [354.0]
+    assert fig.layout.yaxis.title.text == "Handle time (seconds)"
+    assert fig.layout.shapes == ()
+
+
+def test_intraday_chart_has_all_24_hours_and_sl_on_the_right_axis():
+    frame = pd.DataFrame({"hour": [9, 10], "contacts_offered": [10, 20], "contacts_handled": [9, 18],
+                          "service_level": [0.5, 1.0]})
+    fig = charts.intraday_chart(frame, Target(value=0.8))
+    offered, handled, sl = fig.data
+    assert list(offered.x) == list(range(24))
+    assert offered.y[9] == 10 and pd.isna(offered.y[0])
+    assert sl.yaxis == "y2" and sl.y[10] == 100.0
+    assert fig.layout.yaxis2.title.text == "service level (%)"
+    assert fig.layout.yaxis.title.text == "contacts"
+    assert fig.layout.shapes[0].y0 == 80.0 and fig.layout.shapes[0].yref == "y2"
+
+
+def test_channel_mix_uses_one_colour_per_channel_and_stacks():
+    frame = pd.DataFrame({"day": ["d1", "d1", "d2", "d2"], "channel": ["voice", "chat", "voice", "chat"],
+                          "channel_share": [0.6, 0.4, 0.7, 0.3]})
+    fig = charts.channel_mix_chart(frame)
+    colours = {t.name: t.line.color for t in fig.data}
+    assert colours == {"chat": charts.CHANNEL_COLORS["chat"], "voice": charts.CHANNEL_COLORS["voice"]}
+    assert [list(t.y) for t in fig.data] == [[40.0, 30.0], [60.0, 70.0]]
+    assert {t.stackgroup for t in fig.data} == {"mix"}
+    assert fig.layout.yaxis.title.text == "share of offered (%)"
+
+
+def test_queue_channel_heatmap_and_qa_items():
+    frame = pd.DataFrame({"queue": ["q1", "q1", "q2"], "channel": ["voice", "chat", "voice"],
+                          "abandon_rate": [0.1, 0.2, 0.05]})
+    fig = charts.queue_channel_heatmap(frame, KPI_BY_NAME["abandon_rate"])
+    assert list(fig.data[0].x) == ["chat", "voice"] and list(fig.data[0].y) == ["q1", "q2"]
+    assert fig.data[0].z[0][0] == 20.0 and pd.isna(fig.data[0].z[1][0])
+    items = pd.DataFrame({"item": ["identity_verified", "tone"], "rate": [0.9, 0.5], "num": [9, 1],
+                          "den": [10, 2]})
+    qa = charts.qa_items_chart(items, ["identity_verified"])
+    assert list(qa.data[0].y) == ["tone", "identity_verified (critical)"]
+    assert list(qa.data[0].x) == [50.0, 90.0]
+    assert qa.layout.xaxis.title.text == "pass rate (%)"
+
+
+def test_agent_vs_team_chart_marks_flagged_agents_red():
+    frame = pd.DataFrame({"agent": ["a", "b"], "value": [0.5, 0.8], "low": [0.4, 0.7], "high": [0.6, 0.9],
+                          "team_value": [0.8, 0.75], "flagged": [True, False]})
+    fig = charts.agent_vs_team_chart(frame, "FCR", "rate")
+    assert list(fig.data[0].marker.color) == [charts.STATUS_COLORS["red"], "#1565c0"]
+    assert [round(v, 6) for v in fig.data[0].error_x.array] == [10.0, 10.0]
+    assert fig.layout.xaxis.title.text == "%"
