@@ -35,6 +35,12 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int 
     return fig
 
 
+def _target_trace(fig: go.Figure, xs: list, value: float) -> None:
+    """The target as a dashed line trace (a trace, unlike add_hline, keeps the target inside the axis range)."""
+    fig.add_trace(go.Scatter(x=xs, y=[value, value], mode="lines", name="target", hoverinfo="skip",
+                             line=dict(color=TARGET_COLOR, dash="dash")))
+
+
 def kpi_trend_chart(frame: pd.DataFrame, kpi: Kpi, target: Target | None, x: str = "day") -> go.Figure:
     """A KPI over time (one row per period in `frame[x]`) with its target as a dashed line."""
     fig = go.Figure(go.Scatter(
@@ -43,9 +49,9 @@ def kpi_trend_chart(frame: pd.DataFrame, kpi: Kpi, target: Target | None, x: str
         hovertemplate="%{y:.1f}" + (" (%{customdata[0]:,.0f} / %{customdata[1]:,.0f})" if kpi.ratio else "")
         + "<extra></extra>",
     ))
-    if target is not None:
-        fig.add_hline(y=target.value * 100 if kpi.unit == "rate" else target.value, line_dash="dash",
-                      line_color=TARGET_COLOR, annotation_text="target", annotation_position="top left")
+    if target is not None and len(frame):
+        level = target.value * 100 if kpi.unit == "rate" else target.value
+        _target_trace(fig, [frame[x].min(), frame[x].max()], level)
     return _layout(fig, kpi.label, x, f"{kpi.label} ({UNIT_TITLES[kpi.unit]})")
 
 
@@ -83,9 +89,9 @@ def kpi_by_channel_chart(frame: pd.DataFrame, kpi: Kpi, target: Target | None) -
     """One bar per channel for a KPI, coloured by channel."""
     fig = go.Figure(go.Bar(x=frame["channel"], y=scale(kpi, frame[kpi.name]),
                            marker_color=[channel_color(c) for c in frame["channel"]], name=kpi.label))
-    if target is not None:
-        fig.add_hline(y=target.value * 100 if kpi.unit == "rate" else target.value, line_dash="dash",
-                      line_color=TARGET_COLOR, annotation_text="target")
+    if target is not None and len(frame):
+        _target_trace(fig, [frame["channel"].iloc[0], frame["channel"].iloc[-1]],
+                      target.value * 100 if kpi.unit == "rate" else target.value)
     return _layout(fig, f"{kpi.label} by channel", "channel", f"{kpi.label} ({UNIT_TITLES[kpi.unit]})")
 
 

@@ -85,7 +85,7 @@ def generate(out: Path, days: int, seed: int, contacts_per_day: int, end: dt.dat
 
     start = pd.Timestamp(end) - pd.Timedelta(days=days - 1)
     day_index = np.arange(days)
-    weekday = (start + pd.to_timedelta(day_index, unit="D")).weekday.to_numpy()
+    weekday = (start + pd.to_timedelta(day_index, unit="D")).day_of_week.to_numpy()
     per_day = rng.poisson(contacts_per_day * 0.8 * WEEKDAY_WEIGHTS[weekday] / WEEKDAY_WEIGHTS.mean())
     n_first = int(per_day.sum())
     first_day = np.repeat(day_index, per_day)

@@ -13,12 +13,12 @@ def test_kpi_trend_chart_draws_percentages_and_the_target():
     frame = pd.DataFrame({"day": ["2026-01-05", "2026-01-06"], "service_level": [0.75, 0.9],
                           "service_level_num": [75, 90], "service_level_den": [100, 100]})
     fig = charts.kpi_trend_chart(frame, KPI_BY_NAME["service_level"], Target(value=0.8))
-    (trace,) = fig.data
+    trace, target = fig.data
     assert list(trace.y) == [75.0, 90.0]
     assert fig.layout.yaxis.title.text == "Service level (%)"
     assert fig.layout.xaxis.title.text == "day"
-    (line,) = fig.layout.shapes
-    assert (line.y0, line.y1, line.line.dash) == (80.0, 80.0, "dash")
+    assert (target.name, list(target.y), list(target.x), target.line.dash) == (
+        "target", [80.0, 80.0], ["2026-01-05", "2026-01-06"], "dash")
 
 
 def test_seconds_are_not_scaled_and_no_target_means_no_line():
@@ -27,7 +27,7 @@ def test_seconds_are_not_scaled_and_no_target_means_no_line():
     fig = charts.kpi_trend_chart(frame, KPI_BY_NAME["aht_seconds"], None, x="week")
     assert list(fig.data[0].y) == [354.0]
     assert fig.layout.yaxis.title.text == "Handle time (seconds)"
-    assert fig.layout.shapes == ()
+    assert [t.name for t in fig.data] == ["Handle time"]
 
 
 def test_intraday_chart_has_all_24_hours_and_sl_on_the_right_axis():
