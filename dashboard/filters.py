@@ -52,8 +52,8 @@ def sidebar_filters(anchor: dt.date, first_day: dt.date | None, options_for) -> 
                                   bind="query-params")
     if preset == "Custom":
         default = preset_range(DEFAULT_PRESET, anchor)
-        chosen = st.sidebar.date_input("Dates", value=default, min_value=first_day, key="dates",
-                                       bind="query-params")
+        chosen = st.sidebar.date_input("Dates", value=default, key="dates", bind="query-params",
+                                       help=f"Data from {first_day:%d %b %Y}." if first_day else None)
         start, end = _range(chosen, default)
     else:
         start, end = preset_range(preset, anchor)

@@ -155,3 +155,23 @@ def test_a_day_without_contacts_says_so(app, sample_db):
     app.session_state["dates"] = (dt.date(2026, 12, 1), dt.date(2026, 12, 7))  # after the sample data ends
     at = run_page(app, "overview")
     assert at.info[0].value.startswith("No contacts match these filters")
+
+
+def test_the_app_switches_to_a_new_snapshot_after_a_load(tmp_path, monkeypatch):
+    from tests.conftest import EXAMPLE, NOW, write_delivery
+
+    settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
+    delivery = {name: rows for name, rows in EXAMPLE.items() if name != "chats.csv"}
+    load([write_delivery(tmp_path / "d", delivery)], settings, now=NOW)
+    monkeypatch.setenv("CAREKPI_DB_PATH", str(settings.db_path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["period"] = "Custom"
+    at.session_state["dates"] = (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    at.run()
+    assert metric(at, "Contacts offered") == "5"  # C1-C5 (C6 is a licensed nurse's)
+    load([write_delivery(tmp_path / "chats", {"chats.csv": EXAMPLE["chats.csv"]})], settings, now=NOW)
+    at.run()
+    assert not at.exception
+    assert metric(at, "Contacts offered") == "7"  # and M1, M2 from the new snapshot

@@ -238,3 +238,21 @@ def test_cli_load_and_kpi(tmp_path, capsys):
         assert capsys.readouterr().err == f"carekpi load: error: {tmp_path / 'missing'}: no such folder\n"
     finally:
         del os.environ["CAREKPI_PSEUDONYM_KEY"]
+
+
+def test_a_reader_keeps_its_snapshot_while_a_load_replaces_it(tmp_path, settings):
+    load([write_delivery(tmp_path / "d", EXAMPLE)], settings, now=NOW)
+    reader = connect_read_only(settings.db_path)
+    more = [CALL_HEADER, call("N9", "2026-01-09T10:00:00", "", "2026-01-09T10:01:00", agent="")]
+    load([write_delivery(tmp_path / "more", {"calls.csv": more})], settings, now=NOW)
+    assert reader.execute("select count(*) from contacts").fetchone()[0] == 8  # the snapshot it opened
+    reader.close()
+    assert rows(settings, "select count(*) from contacts")[0][0] == 9  # a new connection sees the new one
+
+
+def test_extra_columns_are_ignored(tmp_path, settings):
+    folder = write_delivery(tmp_path / "d", {"agents.csv": [AGENTS[0] + ["shoe_size"], AGENTS[1] + ["44"]]})
+    report = load([folder], settings, now=NOW)
+    assert (report.files[0].loaded, report.files[0].quarantined) == (1, 0)
+    assert rows(settings, "select * exclude (load_id) from agents") == [
+        ("A1", "Ann", "T1", "S1", "P1", False, dt.date(2025, 1, 1))]
