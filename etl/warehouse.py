@@ -1,9 +1,11 @@
-"""The warehouse file and its snapshots: readers open it read-only, a load writes a copy and swaps it in.
+"""The warehouse and its snapshots: readers open the current snapshot read-only, a load writes a new one.
 
-DuckDB allows one writing process or many read-only ones, never both. So a load never writes the live file: it
-copies it to a working file beside it, loads there, checkpoints, and renames the working file over the live one
-(an atomic rename on POSIX). A reader keeps the snapshot it opened until it reconnects; a load that fails or is
-killed leaves only a working file behind, which the next load removes. One load at a time, by an exclusive lock.
+DuckDB allows one writing process or many read-only ones, never both. So a load never writes the live snapshot:
+it copies it to a working file, loads there, checkpoints, renames it to a new versioned snapshot file in
+`<db>.snapshots/`, and then atomically repoints `<db>` (a symbolic link) at it. Each snapshot has its own file
+name, so a long-running reader that reconnects gets the new data (DuckDB caches open databases by path), while a
+reader still holding the previous snapshot keeps reading it. A load that fails or is killed leaves only a working
+file behind, which the next load removes. The newest KEEP snapshots are kept. One load at a time, by a lock.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,10 +23,20 @@ import duckdb
 from etl import sqlfiles
 
 WORK_SUFFIX = ".loading"
+KEEP = 2
 
 
 class LoadInProgress(RuntimeError):
     pass
+
+
+def snapshot_dir(db_path: Path) -> Path:
+    return Path(db_path).with_name(Path(db_path).name + ".snapshots")
+
+
+def current_file(db_path: Path) -> Path:
+    """The snapshot file the warehouse path points at now."""
+    return Path(os.path.realpath(db_path))
 
 
 def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
@@ -31,7 +44,7 @@ def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
     db_path = Path(db_path)
     if not db_path.is_file():
         raise FileNotFoundError(f"no warehouse at {db_path}: run `carekpi load DIR --db {db_path}` first")
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = duckdb.connect(str(current_file(db_path)), read_only=True)
     con.execute("set TimeZone = 'UTC'")
     return con
 
@@ -39,27 +52,30 @@ def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
 def snapshot_id(db_path: Path) -> str:
     """Changes whenever a new snapshot is swapped in (used as a cache key by the dashboard)."""
     try:
-        stat = Path(db_path).stat()
+        real = current_file(db_path)
+        stat = real.stat()
     except FileNotFoundError:
         return "none"
-    return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+    return f"{real.name}-{stat.st_ino}-{stat.st_mtime_ns}"
 
 
 @contextlib.contextmanager
 def writable_snapshot(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a working copy of the warehouse; swap it in only if the block finishes."""
     db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = db_path.with_name(db_path.name + ".lock")
-    with open(lock_path, "w") as lock:
+    snapshots = snapshot_dir(db_path)
+    snapshots.mkdir(parents=True, exist_ok=True)
+    with open(db_path.with_name(db_path.name + ".lock"), "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise LoadInProgress(f"another load is writing {db_path}; try again when it has finished") from exc
-        work = db_path.with_name(db_path.name + WORK_SUFFIX)
-        _remove(work)
+        for stale in snapshots.glob(f"*{WORK_SUFFIX}*"):
+            stale.unlink()
+        target = snapshots / f"{db_path.stem}-{time.time_ns()}.duckdb"
+        work = target.with_name(target.name + WORK_SUFFIX)
         if db_path.exists():
-            shutil.copyfile(db_path, work)
+            shutil.copyfile(current_file(db_path), work)
         con = duckdb.connect(str(work))
         try:
             con.execute("set TimeZone = 'UTC'")
@@ -68,12 +84,31 @@ def writable_snapshot(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             con.execute("checkpoint")
             con.close()
             _fsync(work)
-            os.replace(work, db_path)
-            _fsync(db_path.parent)
+            os.replace(work, target)
+            _point(db_path, target)
         except BaseException:
             con.close()
             _remove(work)
             raise
+        _prune(snapshots, keep=current_file(db_path))
+
+
+def _point(db_path: Path, target: Path) -> None:
+    """Atomically make db_path a symbolic link to target (relative, so the folder can move)."""
+    link = db_path.with_name(db_path.name + ".link")
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    link.symlink_to(os.path.relpath(target, db_path.parent))
+    os.replace(link, db_path)
+    _fsync(db_path.parent)
+
+
+def _prune(snapshots: Path, keep: Path) -> None:
+    """Remove all but the newest KEEP snapshots (a reader holding a removed one keeps its open file)."""
+    files = sorted(snapshots.glob("*.duckdb"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in files[KEEP:]:
+        if old != keep:
+            _remove(old)
 
 
 def _remove(path: Path) -> None:

@@ -18,7 +18,7 @@ from etl.kpis import Filters, kpi_table
 from etl.load import load
 from etl.pseudonym import pseudonym
 from etl.settings import Settings
-from etl.warehouse import connect_read_only
+from etl.warehouse import connect_read_only, snapshot_dir
 from tests.conftest import (AGENTS, CALL_HEADER, CALLS, EXAMPLE, JANUARY, NOW, QUEUES, SURVEYS, TEST_KEY,
                             count_records, write_delivery)
 
@@ -123,7 +123,7 @@ def test_a_failed_load_leaves_the_warehouse_exactly_as_it_was(tmp_path, settings
     with pytest.raises(RuntimeError):
         load([write_delivery(tmp_path / "more", {"calls.csv": more})], settings, now=NOW)
     assert hashlib.sha256(settings.db_path.read_bytes()).hexdigest() == digest
-    assert not settings.db_path.with_name("carekpi.duckdb.loading").exists()
+    assert list(snapshot_dir(settings.db_path).glob("*.loading*")) == []
 
 
 def test_a_killed_load_leaves_the_previous_snapshot_and_a_rerun_converges(tmp_path, settings):
@@ -142,7 +142,9 @@ def test_a_killed_load_leaves_the_previous_snapshot_and_a_rerun_converges(tmp_pa
     result = subprocess.run([sys.executable, "-c", script], capture_output=True)
     assert result.returncode == -9
     assert hashlib.sha256(settings.db_path.read_bytes()).hexdigest() == digest
+    assert len(list(snapshot_dir(settings.db_path).glob("*.loading"))) == 1  # the dead load's working file
     load([more], settings, now=NOW)
+    assert list(snapshot_dir(settings.db_path).glob("*.loading*")) == []
     assert rows(settings, "select count(*) from contacts")[0][0] == 9
 
 
