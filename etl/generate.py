@@ -9,6 +9,8 @@ bad rows. Vectorised with numpy, written by DuckDB's CSV writer, so a 10-million
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -71,19 +73,59 @@ def agents_frame(rng: np.random.Generator, end: dt.date) -> pd.DataFrame:
             })
     return pd.DataFrame(rows)
 
+CHUNK_DAYS = 30  # generated and written a month at a time, so 10 million contacts fit in memory
+CHAT_COLUMNS = ["chat_id", "channel", "patient_ref", "queue", "reason", "agent_id", "requested_at", "accepted_at",
+                "ended_at", "acw_seconds", "transferred", "escalated_clinical", "resolved"]
 
-def generate(out: Path, days: int, seed: int, contacts_per_day: int, end: dt.date) -> dict[str, int]:
-    """Write agents, queues, calls, chats, surveys and qa_evaluations CSV files into `out`; return row counts."""
+
+@dataclass(frozen=True)
+class Staff:
+    agents: pd.DataFrame
+    weak: np.ndarray  # 1 for the agents who clearly need coaching
+    new_hire: np.ndarray
+
+
+def generate(out: Path, days: int, seed: int, contacts_per_day: int, end: dt.date, first_id: int = 1,
+             bad_rows: bool = True) -> dict[str, int]:
+    """Write agents, queues, calls, chats, surveys and qa_evaluations CSV files into `out`; return row counts.
+    Ids start at `first_id`, so a later delivery (the next day) can be generated without collisions."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     agents = agents_frame(rng, end)
-    # a few agents clearly need coaching: more repeats, lower CSAT, more QA fails
     coaching = set(rng.choice(agents.loc[agents.licensed == "false", "agent_id"], size=6, replace=False))
-    skill = np.where(agents.agent_id.isin(coaching), 1.0, 0.0)
-    hired = pd.to_datetime(agents.hire_date)
-    new_hire = ((pd.Timestamp(end) - hired).dt.days < 90).to_numpy()
-
+    staff = Staff(agents=agents, weak=np.where(agents.agent_id.isin(coaching), 1.0, 0.0),
+                  new_hire=((pd.Timestamp(end) - pd.to_datetime(agents.hire_date)).dt.days < 90).to_numpy())
+    queues = pd.DataFrame([{"queue": q, "partner": p, "team": t, "site": s, "sl_threshold_seconds": ""}
+                           for q, p, t, s, _ in QUEUES if p is not None])
+    writer = PartWriter(out)
+    writer.write("agents", agents)
+    writer.write("queues", queues)
     start = pd.Timestamp(end) - pd.Timedelta(days=days - 1)
+    ids = {"contact": first_id, "survey": first_id, "evaluation": first_id}
+    for offset in range(0, days, CHUNK_DAYS):
+        contacts, surveys, qa = _chunk(rng, staff, start + pd.Timedelta(days=offset),
+                                       min(CHUNK_DAYS, days - offset), contacts_per_day, end, ids)
+        voice = contacts.channel == "voice"
+        writer.write("calls", contacts[voice].drop(columns="channel").rename(columns={"contact_id": "call_id"}))
+        chats = contacts[~voice].drop(columns="hold_seconds").rename(columns={
+            "contact_id": "chat_id", "offered_at": "requested_at", "answered_at": "accepted_at"})
+        writer.write("chats", chats[CHAT_COLUMNS])
+        writer.write("surveys", surveys)
+        writer.write("qa_evaluations", qa)
+    counts = writer.finish()
+    if bad_rows:
+        _append_bad_rows(out)
+    return counts
+
+
+def _ids(prefix: str, first: int, n: int) -> np.ndarray:
+    return (prefix + pd.Series(np.arange(first, first + n)).astype(str).str.zfill(9)).to_numpy()
+
+
+def _chunk(rng: np.random.Generator, staff: Staff, start: pd.Timestamp, days: int, contacts_per_day: int,
+           end: dt.date, ids: dict[str, int]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Contacts first offered in [start, start + days), with their repeats, surveys and QA evaluations."""
+    agents = staff.agents
     day_index = np.arange(days)
     weekday = (start + pd.to_timedelta(day_index, unit="D")).day_of_week.to_numpy()
     per_day = rng.poisson(contacts_per_day * 0.8 * WEEKDAY_WEIGHTS[weekday] / WEEKDAY_WEIGHTS.mean())
@@ -131,8 +173,8 @@ def generate(out: Path, days: int, seed: int, contacts_per_day: int, end: dt.dat
         else:
             handled[mask] = False  # nobody answers this queue
             abandon_after[mask] = np.minimum(abandon_after[mask], 90.0)
-    weak = np.where(agent_pick >= 0, skill[agent_pick.clip(0)], 0.0)
-    rookie = np.where(agent_pick >= 0, new_hire[agent_pick.clip(0)], False)
+    weak = np.where(agent_pick >= 0, staff.weak[agent_pick.clip(0)], 0.0)
+    rookie = np.where(agent_pick >= 0, staff.new_hire[agent_pick.clip(0)], False)
 
     talk = rng.lognormal(np.where(is_voice, 5.6, 6.2), 0.5) * (1 + 0.25 * weak + 0.15 * rookie)
     acw = rng.gamma(2.0, np.where(is_voice, 20.0, 15.0)).round()
@@ -142,14 +184,21 @@ def generate(out: Path, days: int, seed: int, contacts_per_day: int, end: dt.dat
                      offered + pd.to_timedelta(abandon_after, unit="s").to_numpy())
     resolved_draw = rng.random(n)
     resolved = np.where(resolved_draw < 0.05, "", np.where(resolved_draw < 0.85 - 0.2 * weak, "true", "false"))
+    reason_pick = rng.integers(0, 3, n)
+    reasons = np.empty(n, dtype=object)
+    for qi, q in enumerate(queue_names):
+        mask = queue_idx == qi
+        options = np.array(REASONS[q], dtype=object)
+        reasons[mask] = options[reason_pick[mask] % len(options)]
 
+    contact_ids = np.where(is_voice, _ids("C", ids["contact"], n), _ids("M", ids["contact"], n))
+    ids["contact"] += n
     contacts = pd.DataFrame({
-        "contact_id": [f"{'C' if v else 'M'}{i:09d}" for i, v in zip(range(1, n + 1), is_voice)],
+        "contact_id": contact_ids,
         "channel": np.array(CHANNELS)[channel],
         "patient_ref": patient.astype(str),
         "queue": np.array(queue_names)[queue_idx],
-        "reason": [REASONS[queue_names[q]][r % len(REASONS[queue_names[q]])]
-                   for q, r in zip(queue_idx, rng.integers(0, 3, n))],
+        "reason": reasons,
         "agent_id": np.where(handled, agents.agent_id.to_numpy()[agent_pick.clip(0)], None),
         "offered_at": offered,
         "answered_at": np.where(handled, answered, np.datetime64("NaT")),
@@ -169,12 +218,14 @@ def generate(out: Path, days: int, seed: int, contacts_per_day: int, end: dt.dat
     score_draw = rng.random(len(h))
     cdf = np.where(weak_h[:, None] > 0, np.cumsum(poor), np.cumsum(good))
     csat = (score_draw[:, None] > cdf).sum(axis=1) + 1
+    n_surveys = int(responded.sum())
     surveys = pd.DataFrame({
-        "survey_id": [f"S{i:09d}" for i in range(1, int(responded.sum()) + 1)],
+        "survey_id": _ids("S", ids["survey"], n_surveys),
         "contact_id": h.contact_id.to_numpy()[responded],
         "responded_at": h.ended_at.to_numpy()[responded] + np.timedelta64(3600, "s"),
         "csat": csat[responded].clip(1, 5),
     })
+    ids["survey"] += n_surveys
 
     sampled = rng.random(len(h)) < 0.035
     ev_contacts = h.contact_id.to_numpy()[sampled]
@@ -187,41 +238,50 @@ def generate(out: Path, days: int, seed: int, contacts_per_day: int, end: dt.dat
     na = rng.random((n_ev, 5)) < np.array([0, 0, 0.6, 0.1, 0])
     results = np.where(na, "na", np.where(fails, "fail", "pass"))
     qa = pd.DataFrame({
-        "evaluation_id": np.repeat([f"E{i:08d}" for i in range(1, n_ev + 1)], 5),
+        "evaluation_id": np.repeat(_ids("E", ids["evaluation"], n_ev), 5),
         "contact_id": np.repeat(ev_contacts, 5),
         "evaluated_at": np.repeat(ev_at, 5),
         "evaluator": np.repeat(rng.choice(["qa.lee", "qa.moreno", "qa.okafor"], n_ev), 5),
         "item": np.tile(QA_ITEMS, n_ev),
         "result": results.ravel(),
     })
-    return _write(out, agents, contacts, surveys, qa, rng)
+    ids["evaluation"] += n_ev
+    return contacts, surveys, qa
 
 
-def _write(out: Path, agents: pd.DataFrame, contacts: pd.DataFrame, surveys: pd.DataFrame, qa: pd.DataFrame,
-           rng: np.random.Generator) -> dict[str, int]:
-    queues = pd.DataFrame([{"queue": q, "partner": p, "team": t, "site": s, "sl_threshold_seconds": ""}
-                           for q, p, t, s, _ in QUEUES if p is not None])
-    voice = contacts.channel == "voice"
-    calls = contacts[voice].drop(columns="channel").rename(columns={"contact_id": "call_id"})
-    chats = contacts[~voice].drop(columns="hold_seconds").rename(columns={
-        "contact_id": "chat_id", "offered_at": "requested_at", "answered_at": "accepted_at"})
-    chats = chats[["chat_id", "channel", "patient_ref", "queue", "reason", "agent_id", "requested_at",
-                   "accepted_at", "ended_at", "acw_seconds", "transferred", "escalated_clinical", "resolved"]]
-    frames = {"agents": agents, "queues": queues, "calls": calls, "chats": chats, "surveys": surveys,
-              "qa_evaluations": qa}
-    con = duckdb.connect()
-    counts = {}
-    for name, frame in frames.items():
+class PartWriter:
+    """Writes each table's chunks as CSV parts with DuckDB's writer, then joins them under one header."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.parts: dict[str, list[Path]] = {}
+        self.counts: dict[str, int] = {}
+        self.con = duckdb.connect()
+
+    def write(self, name: str, frame: pd.DataFrame) -> None:
+        frame = frame.copy()
         for column in frame.columns:
             if pd.api.types.is_datetime64_any_dtype(frame[column]):
                 frame[column] = frame[column].astype("datetime64[s]")
-        con.register("frame", frame)
-        con.sql("select * from frame").write_csv(str(out / f"{name}.csv"), header=True,
-                                                  timestamp_format="%Y-%m-%dT%H:%M:%SZ")
-        con.unregister("frame")
-        counts[name] = len(frame)
-    _append_bad_rows(out)
-    return counts
+        part = self.out / f".{name}.part{len(self.parts.get(name, []))}.csv"
+        self.con.register("frame", frame)
+        self.con.sql("select * from frame").write_csv(str(part), header=True)
+        self.con.unregister("frame")
+        self.parts.setdefault(name, []).append(part)
+        self.counts[name] = self.counts.get(name, 0) + len(frame)
+
+    def finish(self) -> dict[str, int]:
+        for name, parts in self.parts.items():
+            with open(self.out / f"{name}.csv", "wb") as target:
+                for i, part in enumerate(parts):
+                    with open(part, "rb") as source:
+                        header = source.readline()
+                        if i == 0:
+                            target.write(header)
+                        shutil.copyfileobj(source, target, 1 << 20)
+                    part.unlink()
+        self.con.close()
+        return self.counts
 
 
 BAD_CALLS = [
