@@ -36,5 +36,8 @@ run: load
 test: install-test
 	$(BIN)/python -m pytest
 
+bench: install
+	$(BIN)/carekpi bench --contacts $(or $(N),10000000)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts

@@ -84,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--contacts-per-day", type=int, default=400)
     p.add_argument("--end", type=_date, default=None, help="last day of the data (default: yesterday)")
     p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("bench", help="generate N contacts and measure loads and KPI queries (prints figures)")
+    p.add_argument("--contacts", type=int, default=10_000_000)
+    p.add_argument("--days", type=int, default=365)
+    p.add_argument("--data-dir", default="var/bench", help="where generated deliveries are kept between runs")
+    p.add_argument("--out", default=None, help="JSON results file (default bench-results/bench-N.json)")
+    p.set_defaults(func=_cmd_bench)
     return parser
 
 
@@ -175,6 +182,14 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     counts = generate(Path(args.out), days=args.days, seed=args.seed,
                       contacts_per_day=args.contacts_per_day, end=end)
     print(", ".join(f"{name}: {n} rows" for name, n in counts.items()))
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from etl.bench import run
+
+    out = Path(args.out or f"bench-results/bench-{args.contacts}.json")
+    run(args.contacts, args.days, Path(args.data_dir), out)
     return 0
 
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -56,6 +59,7 @@ class LoadReport:
     unmatched_qa_evaluations: int
     uncatalogued_qa_items: list[str]
     horizon: str | None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for the benchmark
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -82,20 +86,26 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
     names = {path: reader_names(spec, read_header(path), path) for spec, path in files}
     started = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
     key_pads = pads(key_bytes(settings))
+    is_utc, has_dst = zone_traits(settings.source_timezone)
     params = {
         "source_tz": settings.source_timezone,
+        "source_is_utc": is_utc,
+        "source_has_dst": has_dst,
         "load_started": started,
         "future_hours": settings.future_tolerance_hours,
         "ipad": key_pads.inner,
         "opad": key_pads.outer,
     }
-    with writable_snapshot(settings.db_path) as con:
+    timings: dict[str, float] = {}
+    with _timed(timings, "snapshot copy and swap"), writable_snapshot(settings.db_path) as con:
         sqlfiles.run(con, "macros.sql")
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
         params["load_id"] = load_id
-        reports = [_load_file(con, spec, path, names[path], params) for spec, path in files]
-        rebuild_marts(con, settings)
+        reports = [_load_file(con, spec, path, names[path], params, timings) for spec, path in files]
+        with _timed(timings, "contact facts and marts"):
+            rebuild_marts(con, settings)
         report = _report(con, load_id, settings, started, reports)
+        report.timings = timings
         con.execute(
             "insert into loads values ($load_id, $started, now()::timestamp, $sources, $report)",
             {"load_id": load_id, "started": started, "sources": json.dumps([str(f) for f in folders]),
@@ -104,13 +114,34 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
     return report
 
 
+@contextmanager
+def _timed(timings: dict[str, float], phase: str):
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[phase] = timings.get(phase, 0.0) + time.perf_counter() - started
+
+
+def zone_traits(zone: str) -> tuple[bool, bool]:
+    """Whether a time zone is UTC all year, and whether its offset ever changes (so local times can fall in a
+    daylight-saving gap or overlap). Checked over the first of every month, 2000-2040."""
+    tz = ZoneInfo(zone)
+    offsets = {tz.utcoffset(dt.datetime(year, month, 1)) for year in range(2000, 2041) for month in range(1, 13)}
+    return offsets == {dt.timedelta(0)}, len(offsets) > 1
+
+
 def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: list[str],
-               params: dict) -> FileReport:
-    rejected = read_raw(con, spec, path, names)
-    sqlfiles.run(con, f"staging/stg_{spec.table}.sql", params)
-    _quarantine(con, spec, path, names, rejected, params["load_id"])
-    valid = con.execute("select count(*) from staged where error is null").fetchone()[0]
-    deleted, _inserted = sqlfiles.run(con, MERGE_FILE[spec.table], params)
+               params: dict, timings: dict[str, float]) -> FileReport:
+    with _timed(timings, "read csv"):
+        rejected = read_raw(con, spec, path, names)
+    with _timed(timings, "staging (validate, type, pseudonymise)"):
+        sqlfiles.run(con, f"staging/stg_{spec.table}.sql", params)
+    with _timed(timings, "quarantine"):
+        _quarantine(con, spec, path, names, rejected, params["load_id"])
+    with _timed(timings, "merge"):
+        valid = con.execute("select count(*) from staged where error is null").fetchone()[0]
+        deleted, _inserted = sqlfiles.run(con, MERGE_FILE[spec.table], params)
     report = FileReport(file=str(path), kind=spec.table)
     report.rows_read = con.execute("select count(*) from raw_input").fetchone()[0] + len(rejected)
     report.replaced = int(deleted or 0)

@@ -132,7 +132,8 @@ def test_staging_models_produce_exactly_the_stored_columns(settings):
     con = __import__("duckdb").connect()
     sqlfiles.run(con, "schema.sql")
     sqlfiles.run(con, "macros.sql")
-    params = {"source_tz": "UTC", "load_started": dt.datetime(2026, 1, 1), "future_hours": 24,
+    params = {"source_tz": "UTC", "source_is_utc": True, "source_has_dst": False,
+              "load_started": dt.datetime(2026, 1, 1), "future_hours": 24,
               "ipad": b"i" * 64, "opad": b"o" * 64}
     targets = {"agents": "agents", "queues": "queues", "calls": "contacts", "chats": "contacts",
                "surveys": "surveys", "qa_evaluations": "qa_results"}

@@ -4,36 +4,45 @@
 
 create or replace temp macro ck_blank(x) as nullif(trim(x), '');
 
-create or replace temp macro ck_iso_ok(x) as
-    regexp_full_match(trim(x), '\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)?)?');
+-- Timestamps are parsed once per column: ck_ts_parts splits ISO 8601 text into its local part (body) and its UTC
+-- offset (zone; '' when absent); an empty body means the text is not ISO 8601.
+create or replace temp macro ck_ts_parts(x) as
+    regexp_extract(
+        trim(x),
+        '^(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?)(Z|z|[+-]\d{2}(?::?\d{2})?)?$',
+        ['body', 'zone']
+    );
 
-create or replace temp macro ck_has_offset(x) as
-    regexp_matches(trim(x), '[T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)$');
+create or replace temp macro ck_ts_local(parts) as try_cast(replace(parts.body, ',', '.') as timestamp);
 
-create or replace temp macro ck_local(x) as try_cast(replace(trim(x), ',', '.') as timestamp);
-
-create or replace temp macro ck_zoned(x) as try_cast(replace(trim(x), ',', '.') as timestamptz);
-
--- A timestamp as naive UTC: with an offset it is converted, without one it is read in time zone tz.
-create or replace temp macro ck_ts(x, tz) as
+-- the offset in minutes east of UTC, NULL when the text had none
+create or replace temp macro ck_ts_offset(parts) as
     case
-        when ck_blank(x) is null or not ck_iso_ok(x) then null
-        when ck_has_offset(x) then timezone('UTC', ck_zoned(x))
-        else timezone('UTC', timezone(tz, ck_local(x)))
+        when parts.zone = '' then null
+        when upper(parts.zone) = 'Z' then 0
+        else (case when parts.zone[1] = '-' then -1 else 1 end)
+            * (parts.zone[2:3]::integer * 60
+               + coalesce(try_cast(nullif(replace(parts.zone[4:], ':', ''), '') as integer), 0))
     end;
 
-create or replace temp macro ck_ts_error(name, x, tz, required) as
+-- naive UTC from the local time and offset; without an offset the local time is read in time zone tz
+create or replace temp macro ck_ts_utc(local_ts, offset_minutes, tz, tz_is_utc) as
+    case
+        when local_ts is null then null
+        when offset_minutes is not null then local_ts - to_minutes(offset_minutes)
+        when tz_is_utc then local_ts
+        else timezone('UTC', timezone(tz, local_ts))
+    end;
+
+create or replace temp macro ck_ts_error(name, x, local_ts, offset_minutes, tz, tz_has_dst, required) as
     case
         when ck_blank(x) is null then (case when required then name || ' is missing' end)
-        when not ck_iso_ok(x)
-            or (ck_has_offset(x) and ck_zoned(x) is null)
-            or (not ck_has_offset(x) and ck_local(x) is null)
-            then name || ' is not an ISO 8601 timestamp'
-        when ck_has_offset(x) then null
-        when timezone(tz, timezone(tz, ck_local(x))) <> ck_local(x)
+        when local_ts is null then name || ' is not an ISO 8601 timestamp'
+        when offset_minutes is not null or not tz_has_dst then null
+        when timezone(tz, timezone(tz, local_ts)) <> local_ts
             then name || ' does not exist in ' || tz || ' (daylight-saving gap)'
-        when timezone(tz, timezone(tz, ck_local(x)) + interval 1 hour) = ck_local(x)
-            or timezone(tz, timezone(tz, ck_local(x)) - interval 1 hour) = ck_local(x)
+        when timezone(tz, timezone(tz, local_ts) + interval 1 hour) = local_ts
+            or timezone(tz, timezone(tz, local_ts) - interval 1 hour) = local_ts
             then name || ' is ambiguous in ' || tz || ' (daylight-saving overlap)'
     end;
 
@@ -59,16 +68,15 @@ create or replace temp macro ck_count_error(name, x) as
 create or replace temp macro ck_required_error(name, x) as
     case when ck_blank(x) is null then name || ' is missing' end;
 
-create or replace temp macro ck_repeat_error(name, n) as
-    case when n > 1 then name || ' repeated in this file (the last occurrence is kept)' end;
+create or replace temp macro ck_repeat_error(name, rec_no, last_rec) as
+    case when rec_no < last_rec then name || ' repeated in this file (the last occurrence is kept)' end;
 
 create or replace temp macro ck_future_error(name, ts, load_started, tolerance_hours) as
     case when ts > load_started + to_microseconds(cast(tolerance_hours * 3600000000 as bigint))
         then name || ' in the future' end;
 
--- All the messages of one row, joined; NULL when every check passed.
-create or replace temp macro ck_errors(messages) as
-    nullif(array_to_string(list_filter(messages, lambda m: m is not null), '; '), '');
+-- All the messages of one row (joined with concat_ws, which skips NULLs); NULL when every check passed.
+create or replace temp macro ck_errors(joined) as nullif(joined, '');
 
 -- HMAC-SHA256 of a patient reference, from the two padded keys (see etl/pseudonym.py).
 create or replace temp macro ck_pseudonym(x, ipad, opad) as

@@ -1,28 +1,34 @@
 -- agents.csv -> the roster, one typed agent per row.
 create or replace temp table staged as
-with typed as (
-    select
-        raw_input.*,
-        ck_blank(agent_id) as agent_id_v,
-        count(*) over (partition by ck_blank(agent_id)) as id_count,
-        max(rec_no) over (partition by ck_blank(agent_id)) as id_last_rec
+with repeated as (
+    select ck_blank(agent_id) as id, max(rec_no) as last_rec
     from raw_input
+    group by 1
+    having count(*) > 1
+),
+
+typed as (
+    select
+        r.*,
+        ck_blank(r.agent_id) as agent_id_v,
+        rep.last_rec
+    from raw_input r
+    left join repeated rep on rep.id = ck_blank(r.agent_id)
 ),
 
 checked as (
     select
         *,
-        ck_errors([
+        ck_errors(concat_ws('; ',
             ck_required_error('agent_id', agent_id),
-            case when agent_id_v is not null and rec_no < id_last_rec
-                then ck_repeat_error('agent_id', id_count) end,
+            ck_repeat_error('agent_id', rec_no, last_rec),
             ck_required_error('team', team),
             ck_required_error('site', site),
             ck_required_error('partner', partner),
             ck_bool_error('licensed', licensed),
             case when ck_blank(hire_date) is not null and try_cast(trim(hire_date) as date) is null
                 then 'hire_date is not a date (YYYY-MM-DD)' end
-        ]) as error
+        )) as error
     from typed
 ),
 

@@ -1,29 +1,53 @@
 -- calls.csv -> one typed contact per row, with every broken rule named in `error` (NULL when valid).
--- Input: temp table raw_input (rec_no, line_no, every contract column as text).
+-- Input: temp table raw_input (rec_no, line_no, every contract column as text). Each timestamp is parsed once.
 create or replace temp table staged as
-with typed as (
-    select
-        raw_input.*,
-        ck_blank(call_id) as contact_id_v,
-        ck_ts(offered_at, $source_tz) as offered_ts,
-        ck_ts(answered_at, $source_tz) as answered_ts,
-        ck_ts(ended_at, $source_tz) as ended_ts,
-        count(*) over (partition by ck_blank(call_id)) as id_count,
-        max(rec_no) over (partition by ck_blank(call_id)) as id_last_rec
+with repeated as (
+    select ck_blank(call_id) as id, max(rec_no) as last_rec
     from raw_input
+    group by 1
+    having count(*) > 1
+),
+
+split as (
+    select
+        r.*,
+        ck_blank(r.call_id) as contact_id_v,
+        rep.last_rec,
+        ck_ts_parts(r.offered_at) as offered_p,
+        ck_ts_parts(r.answered_at) as answered_p,
+        ck_ts_parts(r.ended_at) as ended_p
+    from raw_input r
+    left join repeated rep on rep.id = ck_blank(r.call_id)
+),
+
+parsed as (
+    select
+        *,
+        ck_ts_local(offered_p) as offered_l, ck_ts_offset(offered_p) as offered_z,
+        ck_ts_local(answered_p) as answered_l, ck_ts_offset(answered_p) as answered_z,
+        ck_ts_local(ended_p) as ended_l, ck_ts_offset(ended_p) as ended_z
+    from split
+),
+
+typed as (
+    select
+        *,
+        ck_ts_utc(offered_l, offered_z, $source_tz, $source_is_utc) as offered_ts,
+        ck_ts_utc(answered_l, answered_z, $source_tz, $source_is_utc) as answered_ts,
+        ck_ts_utc(ended_l, ended_z, $source_tz, $source_is_utc) as ended_ts
+    from parsed
 ),
 
 checked as (
     select
         *,
-        ck_errors([
+        ck_errors(concat_ws('; ',
             ck_required_error('call_id', call_id),
-            case when contact_id_v is not null and rec_no < id_last_rec
-                then ck_repeat_error('call_id', id_count) end,
+            ck_repeat_error('call_id', rec_no, last_rec),
             ck_required_error('queue', queue),
-            ck_ts_error('offered_at', offered_at, $source_tz, true),
-            ck_ts_error('answered_at', answered_at, $source_tz, false),
-            ck_ts_error('ended_at', ended_at, $source_tz, true),
+            ck_ts_error('offered_at', offered_at, offered_l, offered_z, $source_tz, $source_has_dst, true),
+            ck_ts_error('answered_at', answered_at, answered_l, answered_z, $source_tz, $source_has_dst, false),
+            ck_ts_error('ended_at', ended_at, ended_l, ended_z, $source_tz, $source_has_dst, true),
             ck_count_error('hold_seconds', hold_seconds),
             ck_count_error('acw_seconds', acw_seconds),
             ck_bool_error('transferred', transferred),
@@ -34,19 +58,25 @@ checked as (
             case when answered_ts < offered_ts then 'answered_at before offered_at' end,
             case when ended_ts < answered_ts then 'ended_at before answered_at'
                  when ended_ts < offered_ts then 'ended_at before offered_at' end,
-            ck_future_error('offered_at', offered_ts, $load_started, $future_hours),
-            case when exists (
-                    select 1 from contacts c where c.contact_id = contact_id_v and c.channel <> 'voice'
-                ) then 'call_id already used by a chat' end
-        ]) as error
+            ck_future_error('offered_at', offered_ts, $load_started, $future_hours)
+        )) as error
     from typed
+),
+
+collisions as (
+    -- a call id already used by a stored chat
+    select c.contact_id
+    from contacts c
+    semi join checked k on k.contact_id_v = c.contact_id
+    where c.channel <> 'voice'
 ),
 
 final as (
     select
         rec_no,
         line_no,
-        error,
+        case when contact_id_v in (select contact_id from collisions)
+            then ck_errors(concat_ws('; ', error, 'call_id already used by a chat')) else error end as error,
         contact_id_v as contact_id,
         'voice' as channel,
         ck_pseudonym(patient_ref, $ipad, $opad) as patient_pseudonym,

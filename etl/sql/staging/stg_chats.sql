@@ -1,31 +1,55 @@
 -- chats.csv -> one typed contact per row (channel chat unless given), every broken rule named in `error`.
--- Input: temp table raw_input (rec_no, line_no, every contract column as text).
+-- Input: temp table raw_input (rec_no, line_no, every contract column as text). Each timestamp is parsed once.
 create or replace temp table staged as
-with typed as (
-    select
-        raw_input.*,
-        ck_blank(chat_id) as contact_id_v,
-        coalesce(lower(ck_blank(channel)), 'chat') as channel_v,
-        ck_ts(requested_at, $source_tz) as offered_ts,
-        ck_ts(accepted_at, $source_tz) as answered_ts,
-        ck_ts(ended_at, $source_tz) as ended_ts,
-        count(*) over (partition by ck_blank(chat_id)) as id_count,
-        max(rec_no) over (partition by ck_blank(chat_id)) as id_last_rec
+with repeated as (
+    select ck_blank(chat_id) as id, max(rec_no) as last_rec
     from raw_input
+    group by 1
+    having count(*) > 1
+),
+
+split as (
+    select
+        r.*,
+        ck_blank(r.chat_id) as contact_id_v,
+        coalesce(lower(ck_blank(r.channel)), 'chat') as channel_v,
+        rep.last_rec,
+        ck_ts_parts(r.requested_at) as offered_p,
+        ck_ts_parts(r.accepted_at) as answered_p,
+        ck_ts_parts(r.ended_at) as ended_p
+    from raw_input r
+    left join repeated rep on rep.id = ck_blank(r.chat_id)
+),
+
+parsed as (
+    select
+        *,
+        ck_ts_local(offered_p) as offered_l, ck_ts_offset(offered_p) as offered_z,
+        ck_ts_local(answered_p) as answered_l, ck_ts_offset(answered_p) as answered_z,
+        ck_ts_local(ended_p) as ended_l, ck_ts_offset(ended_p) as ended_z
+    from split
+),
+
+typed as (
+    select
+        *,
+        ck_ts_utc(offered_l, offered_z, $source_tz, $source_is_utc) as offered_ts,
+        ck_ts_utc(answered_l, answered_z, $source_tz, $source_is_utc) as answered_ts,
+        ck_ts_utc(ended_l, ended_z, $source_tz, $source_is_utc) as ended_ts
+    from parsed
 ),
 
 checked as (
     select
         *,
-        ck_errors([
+        ck_errors(concat_ws('; ',
             ck_required_error('chat_id', chat_id),
-            case when contact_id_v is not null and rec_no < id_last_rec
-                then ck_repeat_error('chat_id', id_count) end,
+            ck_repeat_error('chat_id', rec_no, last_rec),
             ck_required_error('queue', queue),
             case when channel_v = 'voice' then 'channel voice belongs in calls.csv' end,
-            ck_ts_error('requested_at', requested_at, $source_tz, true),
-            ck_ts_error('accepted_at', accepted_at, $source_tz, false),
-            ck_ts_error('ended_at', ended_at, $source_tz, true),
+            ck_ts_error('requested_at', requested_at, offered_l, offered_z, $source_tz, $source_has_dst, true),
+            ck_ts_error('accepted_at', accepted_at, answered_l, answered_z, $source_tz, $source_has_dst, false),
+            ck_ts_error('ended_at', ended_at, ended_l, ended_z, $source_tz, $source_has_dst, true),
             ck_count_error('acw_seconds', acw_seconds),
             ck_bool_error('transferred', transferred),
             ck_bool_error('escalated_clinical', escalated_clinical),
@@ -35,19 +59,25 @@ checked as (
             case when answered_ts < offered_ts then 'accepted_at before requested_at' end,
             case when ended_ts < answered_ts then 'ended_at before accepted_at'
                  when ended_ts < offered_ts then 'ended_at before requested_at' end,
-            ck_future_error('requested_at', offered_ts, $load_started, $future_hours),
-            case when exists (
-                    select 1 from contacts c where c.contact_id = contact_id_v and c.channel = 'voice'
-                ) then 'chat_id already used by a call' end
-        ]) as error
+            ck_future_error('requested_at', offered_ts, $load_started, $future_hours)
+        )) as error
     from typed
+),
+
+collisions as (
+    -- a chat id already used by a stored call
+    select c.contact_id
+    from contacts c
+    semi join checked k on k.contact_id_v = c.contact_id
+    where c.channel = 'voice'
 ),
 
 final as (
     select
         rec_no,
         line_no,
-        error,
+        case when contact_id_v in (select contact_id from collisions)
+            then ck_errors(concat_ws('; ', error, 'chat_id already used by a call')) else error end as error,
         contact_id_v as contact_id,
         channel_v as channel,
         ck_pseudonym(patient_ref, $ipad, $opad) as patient_pseudonym,

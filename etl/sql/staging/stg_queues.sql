@@ -1,26 +1,32 @@
 -- queues.csv -> which partner (and team, site) owns each queue, and its service-level threshold.
 create or replace temp table staged as
-with typed as (
-    select
-        raw_input.*,
-        ck_blank(queue) as queue_v,
-        count(*) over (partition by ck_blank(queue)) as id_count,
-        max(rec_no) over (partition by ck_blank(queue)) as id_last_rec
+with repeated as (
+    select ck_blank(queue) as id, max(rec_no) as last_rec
     from raw_input
+    group by 1
+    having count(*) > 1
+),
+
+typed as (
+    select
+        r.*,
+        ck_blank(r.queue) as queue_v,
+        rep.last_rec
+    from raw_input r
+    left join repeated rep on rep.id = ck_blank(r.queue)
 ),
 
 checked as (
     select
         *,
-        ck_errors([
+        ck_errors(concat_ws('; ',
             ck_required_error('queue', queue),
-            case when queue_v is not null and rec_no < id_last_rec
-                then ck_repeat_error('queue', id_count) end,
+            ck_repeat_error('queue', rec_no, last_rec),
             ck_required_error('partner', partner),
             case when ck_blank(sl_threshold_seconds) is not null
                       and coalesce(ck_int(sl_threshold_seconds), 0) <= 0
                 then 'sl_threshold_seconds is not a positive whole number' end
-        ]) as error
+        )) as error
     from typed
 ),
 
