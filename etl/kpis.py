@@ -143,8 +143,11 @@ def kpi_table(con: duckdb.DuckDBPyConnection, filters: Filters, by: tuple[str, .
     licensed = settings.include_licensed if include_licensed is None else include_licensed
     params = query_params(filters, by, scope, licensed)
     dims = [dim for dim in DIMENSIONS if dim in by]
-    main = sqlfiles.query(con, "queries/kpi_table.sql", params)
-    items = sqlfiles.query(con, "queries/qa_item_table.sql", {**params, "items": settings.item_names})
+    hourly = "hour" in by
+    main = sqlfiles.query(con, "queries/kpi_table.sql", params,
+                          {"grain": "kpi_grain_hourly" if hourly else "kpi_grain"})
+    items = sqlfiles.query(con, "queries/qa_item_table.sql", {**params, "items": settings.item_names},
+                           {"qa_grain": "qa_item_grain_hourly" if hourly else "qa_item_grain"})
     table = main[dims + [c for c in main.columns if c not in DIMENSIONS]]
     for item in settings.item_names:
         one = items.loc[items["item"] == item, dims + ["rate", "num", "den"]].rename(columns={

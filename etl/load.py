@@ -99,11 +99,15 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
     timings: dict[str, float] = {}
     with _timed(timings, "snapshot copy and swap"), writable_snapshot(settings.db_path) as con:
         sqlfiles.run(con, "macros.sql")
+        sqlfiles.run(con, "merge/touched.sql")
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
         params["load_id"] = load_id
+        before = _build_state(con)
         reports = [_load_file(con, spec, path, names[path], params, timings) for spec, path in files]
         with _timed(timings, "contact facts and marts"):
-            rebuild_marts(con, settings)
+            full = _needs_full_rebuild(con, settings, before)
+            rebuild_marts(con, settings, full=full, old_horizon=before["horizon"])
+        timings["full rebuild"] = float(full)
         report = _report(con, load_id, settings, started, reports)
         report.timings = timings
         con.execute(
@@ -141,10 +145,10 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
         _quarantine(con, spec, path, names, rejected, params["load_id"])
     with _timed(timings, "merge"):
         valid = con.execute("select count(*) from staged where error is null").fetchone()[0]
-        deleted, _inserted = sqlfiles.run(con, MERGE_FILE[spec.table], params)
+        replaced = sqlfiles.run(con, MERGE_FILE[spec.table], params)[-1]
     report = FileReport(file=str(path), kind=spec.table)
     report.rows_read = con.execute("select count(*) from raw_input").fetchone()[0] + len(rejected)
-    report.replaced = int(deleted or 0)
+    report.replaced = int(replaced or 0)
     report.loaded = valid - report.replaced
     reasons = con.execute(
         "select reason, count(*) from quarantine where load_id = $load_id and file = $file "
@@ -177,17 +181,62 @@ def _quarantine(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, name
         )
 
 
-def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    sqlfiles.run(con, "contacts/contact_facts.sql", {
+def facts_settings(settings: Settings) -> str:
+    """The settings contact_facts and the marts depend on; when they change, a load rebuilds everything."""
+    return json.dumps({
         "short_abandon_seconds": settings.short_abandon_seconds,
         "fcr_same_reason": settings.fcr_same_reason,
         "fcr_window_hours": settings.fcr_window_hours,
         "sl_voice_seconds": settings.sl_threshold_voice_seconds,
         "sl_other_seconds": settings.sl_threshold_other_seconds,
         "reporting_timezone": settings.reporting_timezone,
-    })
-    sqlfiles.run(con, "marts/kpi_grain.sql", {"critical_items": settings.critical_items})
-    sqlfiles.run(con, "marts/qa_item_grain.sql")
+        "critical_items": settings.critical_items,
+    }, sort_keys=True)
+
+
+def _build_state(con: duckdb.DuckDBPyConnection) -> dict:
+    built = con.execute("select count(*) from duckdb_tables() where table_name = 'contact_facts' "
+                        "and not temporary").fetchone()[0] > 0
+    return {
+        "built": built,
+        "horizon": con.execute("select max(offered_at) from contacts").fetchone()[0],
+        "roster": tuple(sqlfiles.query(con, "queries/roster_fingerprint.sql").iloc[0]),
+        "settings": (con.execute("select any_value(settings_json) from build_settings").fetchone() or [None])[0],
+    }
+
+
+def _needs_full_rebuild(con: duckdb.DuckDBPyConnection, settings: Settings, before: dict) -> bool:
+    """Incremental unless nothing was built yet, the settings or the roster changed, or the horizon went back."""
+    after = _build_state(con)
+    return (not before["built"] or before["settings"] != facts_settings(settings)
+            or before["roster"] != after["roster"] or before["horizon"] is None
+            or (after["horizon"] is not None and after["horizon"] < before["horizon"]))
+
+
+def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool = True,
+                  old_horizon: dt.datetime | None = None) -> None:
+    """Recompute contact_facts and the marts: all of them, or only what this load's data can change."""
+    params = {
+        "full_rebuild": full,
+        "old_horizon": old_horizon,
+        "short_abandon_seconds": settings.short_abandon_seconds,
+        "fcr_same_reason": settings.fcr_same_reason,
+        "fcr_window_hours": settings.fcr_window_hours,
+        "sl_voice_seconds": settings.sl_threshold_voice_seconds,
+        "sl_other_seconds": settings.sl_threshold_other_seconds,
+        "reporting_timezone": settings.reporting_timezone,
+        "critical_items": settings.critical_items,
+    }
+    sqlfiles.run(con, "contacts/fact_scope.sql", params)
+    if not full:
+        sqlfiles.run(con, "contacts/day_scope.sql")
+    sqlfiles.run(con, "contacts/contact_facts.sql", params)
+    sqlfiles.run(con, "contacts/replace_facts.sql" if full else "contacts/merge_facts.sql")
+    sqlfiles.run(con, "marts/kpi_grain.sql", params)
+    sqlfiles.run(con, "marts/qa_item_grain.sql", params)
+    sqlfiles.run(con, "marts/replace_marts.sql" if full else "marts/merge_marts.sql")
+    con.execute("delete from build_settings")
+    con.execute("insert into build_settings values ($s)", {"s": facts_settings(settings)})
 
 
 def _report(con: duckdb.DuckDBPyConnection, load_id: int, settings: Settings, started: dt.datetime,

@@ -13,6 +13,9 @@ from typing import Any
 import duckdb
 
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_TABLE = re.compile(r"\{\{([a-z_]+)\}\}")
+# The only tables a query file may be pointed at with {{slot}}: identifiers, never values.
+TABLES = frozenset({"kpi_grain", "kpi_grain_hourly", "qa_item_grain", "qa_item_grain_hourly"})
 
 
 @cache
@@ -67,7 +70,17 @@ def run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None
     return results
 
 
-def query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None):
-    """Run a single-statement query file and return a pandas DataFrame."""
+def query(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None,
+          tables: dict[str, str] | None = None):
+    """Run a single-statement query file and return a pandas DataFrame. `tables` fills {{slot}} placeholders with
+    table names, which must be among TABLES (the hourly or daily mart)."""
     (statement,) = statements(sql_text(name))
+    statement = _TABLE.sub(lambda m: _table(m.group(1), tables or {}), statement)
     return con.execute(statement, params_for(statement, params or {})).df()
+
+
+def _table(slot: str, tables: dict[str, str]) -> str:
+    table = tables.get(slot)
+    if table not in TABLES:
+        raise ValueError(f"no allowed table for {{{{{slot}}}}}: {table!r}")
+    return table

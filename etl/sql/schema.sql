@@ -83,3 +83,8 @@ create table if not exists qa_results (
     result varchar,
     load_id integer
 );
+
+-- The settings the derived tables were built with; a load whose settings differ rebuilds them in full.
+create table if not exists build_settings (
+    settings_json varchar
+);

@@ -5,7 +5,9 @@
 -- contact from the same patient (any channel, handled or not, short abandons excepted) is offered after it and
 -- at most $fcr_window_hours later. Its window is closed when offered_at + window <= the latest offered_at loaded
 -- (the horizon, over all contacts whatever the filters); until then it is pending.
-create or replace table contact_facts as
+-- A full rebuild recomputes every contact; otherwise only fact_scope (see fact_scope.sql), whose contacts include
+-- every contact of each patient concerned, so the next-contact search is complete.
+create or replace temp table new_facts as
 with horizon as (
     select max(offered_at) as horizon_at from contacts
 ),
@@ -18,6 +20,7 @@ base as (
             and c.ended_at < c.offered_at + to_seconds($short_abandon_seconds::bigint) as short_abandon,
         case when $fcr_same_reason then coalesce(c.reason, '') else '' end as match_reason
     from contacts c
+    where $full_rebuild or c.contact_id in (select contact_id from fact_scope)
 ),
 
 repeat_times as (

@@ -1,7 +1,12 @@
--- The additive KPI mart: numerators and denominators per day x hour x channel x queue x agent (with the
--- attribution columns), so any filter and grouping re-aggregates exactly. Surveys and QA evaluations are
--- credited to their contact's day, hour, agent and channel.
-create or replace table kpi_grain as
+-- The additive KPI marts: numerators and denominators per day x hour x channel x queue x agent (with the
+-- attribution columns), so any filter and grouping re-aggregates exactly; and the same per day without the hour,
+-- which most queries read. Surveys and QA evaluations are credited to their contact's day, hour, agent and
+-- channel. A full rebuild computes every day; otherwise only the days in day_scope.
+create or replace temp table scope_facts as
+select * from contact_facts
+where $full_rebuild or day in (select day from day_scope);
+
+create or replace temp table new_grain_hourly as
 with survey_per_contact as (
     select
         contact_id,
@@ -9,6 +14,7 @@ with survey_per_contact as (
         sum(csat) as csat_sum,
         count_if(csat >= 4) as csat_top2
     from surveys
+    semi join scope_facts f using (contact_id)
     group by contact_id
 ),
 
@@ -18,6 +24,7 @@ evaluation as (
         any_value(contact_id) as contact_id,
         not bool_or(result = 'fail' and list_contains($critical_items::varchar[], item)) as compliant
     from qa_results
+    semi join scope_facts f using (contact_id)
     group by evaluation_id
 ),
 
@@ -63,10 +70,17 @@ final as (
         coalesce(sum(q.evaluations), 0)::bigint as qa_evaluations,
         coalesce(sum(q.compliant), 0)::bigint as qa_compliant,
         count_if(f.handled and coalesce(q.evaluations, 0) > 0) as handled_evaluated
-    from contact_facts f
+    from scope_facts f
     left join survey_per_contact s on s.contact_id = f.contact_id
     left join qa_per_contact q on q.contact_id = f.contact_id
     group by all
 )
 
 select * from final;
+
+create or replace temp table new_grain as
+select
+    day, null::tinyint as hour, channel, queue, agent_id, team, site, partner, licensed,
+    sum(columns(* exclude (day, hour, channel, queue, agent_id, team, site, partner, licensed)))
+from new_grain_hourly
+group by day, channel, queue, agent_id, team, site, partner, licensed;

@@ -1,6 +1,7 @@
--- QA item results per day x channel x queue x agent, credited to the evaluated contact.
--- Items outside the catalogue are kept here; the KPI query reports only catalogue items.
-create or replace table qa_item_grain as
+-- QA item results per day x hour x channel x queue x agent (and per day without the hour), credited to the
+-- evaluated contact. Items outside the catalogue are kept here; the KPI query reports only catalogue items.
+-- Computed for the same days as kpi_grain.sql (scope_facts).
+create or replace temp table new_qa_hourly as
 with final as (
     select
         f.day,
@@ -17,8 +18,14 @@ with final as (
         count_if(r.result = 'fail') as fails,
         count_if(r.result = 'na') as nas
     from qa_results r
-    join contact_facts f on f.contact_id = r.contact_id
+    join scope_facts f on f.contact_id = r.contact_id
     group by all
 )
 
 select * from final;
+
+create or replace temp table new_qa as
+select day, null::tinyint as hour, channel, queue, agent_id, team, site, partner, licensed, item,
+    sum(passes) as passes, sum(fails) as fails, sum(nas) as nas
+from new_qa_hourly
+group by day, channel, queue, agent_id, team, site, partner, licensed, item;

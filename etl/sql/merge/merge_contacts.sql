@@ -1,7 +1,16 @@
 -- Valid staged contacts replace any stored contact with the same id (a re-delivery), then are inserted.
--- The delete's row count is the number of replaced rows.
+-- The patients of replaced contacts and the ids of all merged contacts are noted for the incremental rebuild.
+-- The last statement returns the number of replaced rows.
+create or replace temp table replaced as
+select c.contact_id, c.patient_pseudonym
+from contacts c
+semi join staged s on s.contact_id = c.contact_id and s.error is null;
+
+insert into touched_patients
+select patient_pseudonym from replaced where patient_pseudonym is not null;
+
 delete from contacts
-where contact_id in (select contact_id from staged where error is null);
+where contact_id in (select contact_id from replaced);
 
 insert into contacts
 select
@@ -9,3 +18,8 @@ select
     hold_seconds, acw_seconds, transferred, escalated_clinical, resolved, $load_id
 from staged
 where error is null;
+
+insert into touched_contacts
+select contact_id from staged where error is null;
+
+select count(*) from replaced;

@@ -1,8 +1,19 @@
--- Survey responses: a re-delivered survey replaces the stored one.
+-- Survey responses: a re-delivered survey replaces the stored one. The contacts of old and new versions are
+-- noted for the incremental rebuild. The last statement returns the number of replaced rows.
+create or replace temp table replaced as
+select v.survey_id, v.contact_id from surveys v semi join staged s on s.survey_id = v.survey_id and s.error is null;
+
+insert into touched_feedback
+select contact_id from replaced
+union all
+select contact_id from staged where error is null;
+
 delete from surveys
-where survey_id in (select survey_id from staged where error is null);
+where survey_id in (select survey_id from replaced);
 
 insert into surveys
 select survey_id, contact_id, responded_at, csat, $load_id
 from staged
 where error is null;
+
+select count(*) from replaced;

@@ -3,7 +3,7 @@
 -- Every KPI is returned with its numerator and denominator; a KPI whose denominator is 0 is NULL.
 with filtered as (
     select *
-    from kpi_grain
+    from {{grain}}
     where day between $date_from and $date_to
       and ($include_licensed or not licensed)
       and (len($partners::varchar[]) = 0 or list_contains($partners::varchar[], partner))

@@ -2,7 +2,7 @@
 -- Only catalogue items ($items) are returned; the caller pivots them into qa_item_<item>_rate columns.
 with filtered as (
     select *
-    from qa_item_grain
+    from {{qa_grain}}
     where day between $date_from and $date_to
       and list_contains($items::varchar[], item)
       and ($include_licensed or not licensed)
