@@ -227,13 +227,14 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool
         "reporting_timezone": settings.reporting_timezone,
         "critical_items": settings.critical_items,
     }
+    sqlfiles.run(con, "contacts/build_params.sql", params)
     sqlfiles.run(con, "contacts/fact_scope.sql", params)
     if not full:
         sqlfiles.run(con, "contacts/day_scope.sql")
-    sqlfiles.run(con, "contacts/contact_facts.sql", params)
+    sqlfiles.run(con, "contacts/contact_facts.sql")
     sqlfiles.run(con, "contacts/replace_facts.sql" if full else "contacts/merge_facts.sql")
-    sqlfiles.run(con, "marts/kpi_grain.sql", params)
-    sqlfiles.run(con, "marts/qa_item_grain.sql", params)
+    sqlfiles.run(con, "marts/kpi_grain.sql")
+    sqlfiles.run(con, "marts/qa_item_grain.sql")
     sqlfiles.run(con, "marts/replace_marts.sql" if full else "marts/merge_marts.sql")
     con.execute("delete from build_settings")
     con.execute("insert into build_settings values ($s)", {"s": facts_settings(settings)})

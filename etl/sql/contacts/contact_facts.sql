@@ -3,12 +3,17 @@
 --
 -- FCR (repeat-contact method): a handled contact with a patient is resolved at first contact when no other
 -- contact from the same patient (any channel, handled or not, short abandons excepted) is offered after it and
--- at most $fcr_window_hours later. Its window is closed when offered_at + window <= the latest offered_at loaded
+-- at most fcr_window_hours later. Its window is closed when offered_at + window <= the latest offered_at loaded
 -- (the horizon, over all contacts whatever the filters); until then it is pending.
 -- A full rebuild recomputes every contact; otherwise only fact_scope (see fact_scope.sql), whose contacts include
--- every contact of each patient concerned, so the next-contact search is complete.
-create or replace temp table new_facts as
-with horizon as (
+-- every contact of each patient concerned, so the next-contact search is complete. This is a view over the load's
+-- bound settings (build_params.sql); replace_facts.sql or merge_facts.sql materialises it.
+create or replace temp view facts_view as
+with params as (
+    select * from build_params
+),
+
+horizon as (
     select max(offered_at) as horizon_at from contacts
 ),
 
@@ -17,10 +22,11 @@ base as (
         c.*,
         c.handled_at is not null as handled,
         c.handled_at is null
-            and c.ended_at < c.offered_at + to_seconds($short_abandon_seconds::bigint) as short_abandon,
-        case when $fcr_same_reason then coalesce(c.reason, '') else '' end as match_reason
+            and c.ended_at < c.offered_at + to_seconds(p.short_abandon_seconds) as short_abandon,
+        case when p.fcr_same_reason then coalesce(c.reason, '') else '' end as match_reason
     from contacts c
-    where $full_rebuild or c.contact_id in (select contact_id from fact_scope)
+    cross join params p
+    where p.full_rebuild or c.contact_id in (select contact_id from fact_scope)
 ),
 
 repeat_times as (
@@ -49,9 +55,10 @@ attributed as (
         case when b.handled and a.agent_id is not null then a.site else q.site end as site_v,
         case when b.handled and a.agent_id is not null then a.team else q.team end as team_v,
         coalesce(q.sl_threshold_seconds,
-                 case when b.channel = 'voice' then $sl_voice_seconds else $sl_other_seconds end) as sl_threshold,
-        timezone($reporting_timezone, b.offered_at::timestamptz) as offered_local,
-        h.horizon_at
+                 case when b.channel = 'voice' then p.sl_voice_seconds else p.sl_other_seconds end) as sl_threshold,
+        timezone(p.reporting_timezone, b.offered_at::timestamptz) as offered_local,
+        h.horizon_at,
+        p.fcr_window_hours
     from base b
     left join next_contact nc
         on nc.patient_pseudonym = b.patient_pseudonym
@@ -60,6 +67,7 @@ attributed as (
     left join agents a on a.agent_id = b.agent_id
     left join queues q on q.queue = b.queue
     cross join horizon h
+    cross join params p
 ),
 
 final as (
@@ -86,12 +94,12 @@ final as (
         handled and escalated_clinical as escalated_clinical,
         case when handled then resolved end as resolved,
         handled and patient_pseudonym is not null
-            and offered_at + to_hours($fcr_window_hours::bigint) <= horizon_at as fcr_eligible,
+            and offered_at + to_hours(fcr_window_hours) <= horizon_at as fcr_eligible,
         handled and patient_pseudonym is not null
-            and offered_at + to_hours($fcr_window_hours::bigint) <= horizon_at
-            and (next_at is null or next_at > offered_at + to_hours($fcr_window_hours::bigint)) as fcr_resolved,
+            and offered_at + to_hours(fcr_window_hours) <= horizon_at
+            and (next_at is null or next_at > offered_at + to_hours(fcr_window_hours)) as fcr_resolved,
         handled and patient_pseudonym is not null
-            and offered_at + to_hours($fcr_window_hours::bigint) > horizon_at as fcr_pending
+            and offered_at + to_hours(fcr_window_hours) > horizon_at as fcr_pending
     from attributed
 )
 

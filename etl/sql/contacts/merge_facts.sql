@@ -1,9 +1,9 @@
--- Incremental: the recomputed facts replace their old versions; their (new) days join the day scope.
+-- Incremental: the facts in scope are recomputed; their (new) days join the day scope.
 delete from contact_facts
-where contact_id in (select contact_id from new_facts);
+where contact_id in (select contact_id from fact_scope);
 
 insert into contact_facts
-select * from new_facts order by day, contact_id;
+select * from facts_view;
 
 insert into day_scope
-select distinct day from new_facts;
+select distinct day from contact_facts where contact_id in (select contact_id from fact_scope);

@@ -1,3 +1,8 @@
--- Full rebuild: the recomputed facts become contact_facts, ordered by day so date filters skip row groups.
+-- Full rebuild: every contact's facts, and every day in the day scope (so the marts are rebuilt whole).
 create or replace table contact_facts as
-select * from new_facts order by day, contact_id;
+select * from facts_view;
+
+delete from day_scope;
+
+insert into day_scope
+select distinct day from contact_facts;

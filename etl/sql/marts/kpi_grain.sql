@@ -1,12 +1,13 @@
 -- The additive KPI marts: numerators and denominators per day x hour x channel x queue x agent (with the
 -- attribution columns), so any filter and grouping re-aggregates exactly; and the same per day without the hour,
 -- which most queries read. Surveys and QA evaluations are credited to their contact's day, hour, agent and
--- channel. A full rebuild computes every day; otherwise only the days in day_scope.
-create or replace temp table scope_facts as
+-- channel. Views over the days in day_scope (every day in a full rebuild); replace_marts.sql or merge_marts.sql
+-- materialise them.
+create or replace temp view scope_facts as
 select * from contact_facts
-where $full_rebuild or day in (select day from day_scope);
+where day in (select day from day_scope);
 
-create or replace temp table new_grain_hourly as
+create or replace temp view grain_hourly_view as
 with survey_per_contact as (
     select
         contact_id,
@@ -22,7 +23,8 @@ evaluation as (
     select
         evaluation_id,
         any_value(contact_id) as contact_id,
-        not bool_or(result = 'fail' and list_contains($critical_items::varchar[], item)) as compliant
+        not bool_or(result = 'fail' and list_contains((select critical_items from build_params), item))
+            as compliant
     from qa_results
     semi join scope_facts f using (contact_id)
     group by evaluation_id
@@ -78,9 +80,13 @@ final as (
 
 select * from final;
 
-create or replace temp table new_grain as
+create table if not exists kpi_grain_hourly as
+select * from grain_hourly_view limit 0;
+
+create or replace temp view grain_daily_view as
 select
     day, null::tinyint as hour, channel, queue, agent_id, team, site, partner, licensed,
     sum(columns(* exclude (day, hour, channel, queue, agent_id, team, site, partner, licensed)))
-from new_grain_hourly
+from kpi_grain_hourly
+where day in (select day from day_scope)
 group by day, channel, queue, agent_id, team, site, partner, licensed;

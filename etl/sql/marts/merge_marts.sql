@@ -1,16 +1,16 @@
--- Incremental: the recomputed days replace their old rows in every mart.
+-- Incremental: the days in scope are recomputed in every mart (hourly first: the daily marts sum it).
 delete from kpi_grain_hourly where day in (select day from day_scope);
 
-insert into kpi_grain_hourly select * from new_grain_hourly order by day, hour;
+insert into kpi_grain_hourly select * from grain_hourly_view order by day, hour;
 
 delete from kpi_grain where day in (select day from day_scope);
 
-insert into kpi_grain select * from new_grain order by day;
+insert into kpi_grain select * from grain_daily_view order by day;
 
 delete from qa_item_grain_hourly where day in (select day from day_scope);
 
-insert into qa_item_grain_hourly select * from new_qa_hourly order by day, hour;
+insert into qa_item_grain_hourly select * from qa_hourly_view order by day, hour;
 
 delete from qa_item_grain where day in (select day from day_scope);
 
-insert into qa_item_grain select * from new_qa order by day;
+insert into qa_item_grain select * from qa_daily_view order by day;

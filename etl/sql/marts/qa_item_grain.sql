@@ -1,7 +1,7 @@
 -- QA item results per day x hour x channel x queue x agent (and per day without the hour), credited to the
 -- evaluated contact. Items outside the catalogue are kept here; the KPI query reports only catalogue items.
 -- Computed for the same days as kpi_grain.sql (scope_facts).
-create or replace temp table new_qa_hourly as
+create or replace temp view qa_hourly_view as
 with final as (
     select
         f.day,
@@ -24,8 +24,12 @@ with final as (
 
 select * from final;
 
-create or replace temp table new_qa as
+create table if not exists qa_item_grain_hourly as
+select * from qa_hourly_view limit 0;
+
+create or replace temp view qa_daily_view as
 select day, null::tinyint as hour, channel, queue, agent_id, team, site, partner, licensed, item,
     sum(passes) as passes, sum(fails) as fails, sum(nas) as nas
-from new_qa_hourly
+from qa_item_grain_hourly
+where day in (select day from day_scope)
 group by day, channel, queue, agent_id, team, site, partner, licensed, item;
