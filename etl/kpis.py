@@ -1,9 +1,9 @@
 """The KPIs: their names, units and formulas in words, and THE query function every consumer calls.
 
-Each KPI's arithmetic is written once, in etl/sql/queries/kpi_table.sql (and qa_item_table.sql for the per-item
-QA rates), over the additive mart kpi_grain. `kpi_table()` binds the filters, groupings and the user's scope and
-returns one row per group with every KPI and its numerator and denominator. The dashboard, the command line and
-reports all call it; nothing else divides.
+Each KPI's arithmetic is written once, in etl/sql/queries/kpi_table.sql, over the additive marts (kpi_grain and
+qa_item_grain, or their hourly twins when grouping by hour). `kpi_table()` binds the filters, groupings and the
+user's scope and returns one row per group with every KPI and its numerator and denominator. The dashboard, the
+command line and reports all call it; nothing else divides.
 """
 
 from __future__ import annotations
@@ -144,24 +144,23 @@ def kpi_table(con: duckdb.DuckDBPyConnection, filters: Filters, by: tuple[str, .
     params = query_params(filters, by, scope, licensed)
     dims = [dim for dim in DIMENSIONS if dim in by]
     hourly = "hour" in by
-    main = sqlfiles.query(con, "queries/kpi_table.sql", params,
-                          {"grain": "kpi_grain_hourly" if hourly else "kpi_grain"})
-    items = sqlfiles.query(con, "queries/qa_item_table.sql", {**params, "items": settings.item_names},
-                           {"qa_grain": "qa_item_grain_hourly" if hourly else "qa_item_grain"})
-    table = main[dims + [c for c in main.columns if c not in DIMENSIONS]]
+    table = sqlfiles.query(con, "queries/kpi_table.sql", {**params, "items": settings.item_names}, {
+        "grain": "kpi_grain_hourly" if hourly else "kpi_grain",
+        "qa_grain": "qa_item_grain_hourly" if hourly else "qa_item_grain",
+    })
+    per_group = [{entry["item"]: entry for entry in items} if _is_list(items) else {}
+                 for items in table.pop("qa_items")]
     for item in settings.item_names:
-        one = items.loc[items["item"] == item, dims + ["rate", "num", "den"]].rename(columns={
-            "rate": f"qa_item_{item}_rate", "num": f"qa_item_{item}_rate_num", "den": f"qa_item_{item}_rate_den"})
-        table = table.merge(one, on=dims, how="left") if dims else _cross(table, one)
-        for suffix in ("_num", "_den"):
-            table[f"qa_item_{item}_rate{suffix}"] = table[f"qa_item_{item}_rate{suffix}"].fillna(0).astype("int64")
+        found = [group.get(item) for group in per_group]
+        table[f"qa_item_{item}_rate"] = [e["rate"] if e and e["rate"] is not None else float("nan") for e in found]
+        table[f"qa_item_{item}_rate_num"] = pd.array([e["num"] if e else 0 for e in found], dtype="int64")
+        table[f"qa_item_{item}_rate_den"] = pd.array([e["den"] if e else 0 for e in found], dtype="int64")
     return _format_dimensions(table[dims + kpi_columns(settings)])
 
 
-def _cross(table: pd.DataFrame, one: pd.DataFrame) -> pd.DataFrame:
-    if one.empty:
-        one = pd.DataFrame({column: [None] for column in one.columns})
-    return table.merge(one, how="cross") if len(table) else table.assign(**{c: [] for c in one.columns})
+def _is_list(value) -> bool:
+    """A group's qa_items: a list (or array) of structs; missing groups come back as None, NaN or NA."""
+    return hasattr(value, "__len__") and not isinstance(value, str) and len(value) > 0
 
 
 def _format_dimensions(table: pd.DataFrame) -> pd.DataFrame:

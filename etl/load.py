@@ -97,7 +97,7 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
         "opad": key_pads.outer,
     }
     timings: dict[str, float] = {}
-    with _timed(timings, "snapshot copy and swap"), writable_snapshot(settings.db_path) as con:
+    with _timed(timings, "snapshot copy and swap"), writable_snapshot(settings.db_path, settings.load_memory_limit) as con:
         sqlfiles.run(con, "macros.sql")
         sqlfiles.run(con, "merge/touched.sql")
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]

@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     pseudonym_key_file: Path = Path.home() / ".config" / "carekpi" / "pseudonym.key"
     qa_items: list[QaItem] = Field(default_factory=lambda: list(DEFAULT_QA_ITEMS))
     targets: dict[str, Target] = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    load_memory_limit: str = Field("1500MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")
     coaching_min_contacts: int = Field(30, gt=0)
     coaching_confidence: float = Field(0.95, gt=0, lt=1)
 

@@ -60,8 +60,9 @@ def snapshot_id(db_path: Path) -> str:
 
 
 @contextlib.contextmanager
-def writable_snapshot(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield a connection to a working copy of the warehouse; swap it in only if the block finishes."""
+def writable_snapshot(db_path: Path, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to a working copy of the warehouse; swap it in only if the block finishes.
+    `memory_limit` caps DuckDB's memory (it spills to a folder beside the snapshots beyond it)."""
     db_path = Path(db_path)
     snapshots = snapshot_dir(db_path)
     snapshots.mkdir(parents=True, exist_ok=True)
@@ -76,7 +77,8 @@ def writable_snapshot(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         work = target.with_name(target.name + WORK_SUFFIX)
         if db_path.exists():
             shutil.copyfile(current_file(db_path), work)
-        con = duckdb.connect(str(work))
+        config = {"memory_limit": memory_limit, "temp_directory": str(snapshots / "spill")} if memory_limit else {}
+        con = duckdb.connect(str(work), config=config)
         try:
             con.execute("set TimeZone = 'UTC'")
             sqlfiles.run(con, "schema.sql")

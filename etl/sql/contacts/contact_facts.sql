@@ -29,26 +29,24 @@ base as (
     where p.full_rebuild or c.contact_id in (select contact_id from fact_scope)
 ),
 
-repeat_times as (
-    -- the distinct moments at which each patient contacted the centre (short abandons excepted)
-    select distinct patient_pseudonym, match_reason, offered_at
-    from base
-    where patient_pseudonym is not null and not short_abandon
-),
-
-next_contact as (
+with_next as (
+    -- the first later moment (strictly later) at which the same patient contacted the centre again, short
+    -- abandons excepted: a window frame over the patient's contacts in time order
     select
-        patient_pseudonym,
-        match_reason,
-        offered_at,
-        lead(offered_at) over (partition by patient_pseudonym, match_reason order by offered_at) as next_at
-    from repeat_times
+        *,
+        case when patient_pseudonym is not null then
+            min(offered_at) filter (where not short_abandon) over (
+                partition by patient_pseudonym, match_reason
+                order by offered_at
+                range between interval 1 microsecond following and unbounded following
+            )
+        end as next_at
+    from base
 ),
 
 attributed as (
     select
         b.*,
-        nc.next_at,
         a.agent_id is not null as agent_known,
         coalesce(b.handled and coalesce(a.licensed, false), false) as licensed,
         case when b.handled and a.agent_id is not null then a.partner else q.partner end as partner_v,
@@ -59,11 +57,7 @@ attributed as (
         timezone(p.reporting_timezone, b.offered_at::timestamptz) as offered_local,
         h.horizon_at,
         p.fcr_window_hours
-    from base b
-    left join next_contact nc
-        on nc.patient_pseudonym = b.patient_pseudonym
-        and nc.match_reason = b.match_reason
-        and nc.offered_at = b.offered_at
+    from with_next b
     left join agents a on a.agent_id = b.agent_id
     left join queues q on q.queue = b.queue
     cross join horizon h

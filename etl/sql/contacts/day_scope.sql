@@ -1,7 +1,6 @@
--- Incremental loads: the days the recomputed contacts had before, and the days of contacts whose surveys or QA
--- results changed, are the days whose marts must be recomputed.
+-- Incremental loads: the days of contacts whose surveys or QA results changed must be recomputed in the marts
+-- (merge_facts.sql adds the days of contacts whose facts changed).
 insert into day_scope
 select distinct f.day
 from contact_facts f
-where f.contact_id in (select contact_id from fact_scope)
-   or f.contact_id in (select contact_id from touched_feedback);
+semi join touched_feedback t on t.contact_id = f.contact_id;

@@ -1,6 +1,9 @@
 -- THE KPI query: every consumer (dashboard, command line, reports) gets its numbers here.
 -- Filters are bound lists (an empty list means no filter); $by_<dim> switches a grouping dimension on.
 -- Every KPI is returned with its numerator and denominator; a KPI whose denominator is 0 is NULL.
+-- {{grain}} / {{qa_grain}} are the daily marts, or the hourly ones when grouping by hour.
+-- The per-item QA pass rates (pass / (pass + fail), na excluded, catalogue items $items only) come back as one
+-- list per group, `qa_items`, which the caller spreads into qa_item_<item>_rate columns.
 with filtered as (
     select *
     from {{grain}}
@@ -14,6 +17,54 @@ with filtered as (
       and (len($agents::varchar[]) = 0 or list_contains($agents::varchar[], agent_id))
       and ($scope_partners::varchar[] is null or list_contains($scope_partners::varchar[], partner))
       and ($scope_teams::varchar[] is null or list_contains($scope_teams::varchar[], team))
+),
+
+qa_filtered as (
+    select *
+    from {{qa_grain}}
+    where day between $date_from and $date_to
+      and list_contains($items::varchar[], item)
+      and ($include_licensed or not licensed)
+      and (len($partners::varchar[]) = 0 or list_contains($partners::varchar[], partner))
+      and (len($sites::varchar[]) = 0 or list_contains($sites::varchar[], site))
+      and (len($teams::varchar[]) = 0 or list_contains($teams::varchar[], team))
+      and (len($channels::varchar[]) = 0 or list_contains($channels::varchar[], channel))
+      and (len($queues::varchar[]) = 0 or list_contains($queues::varchar[], queue))
+      and (len($agents::varchar[]) = 0 or list_contains($agents::varchar[], agent_id))
+      and ($scope_partners::varchar[] is null or list_contains($scope_partners::varchar[], partner))
+      and ($scope_teams::varchar[] is null or list_contains($scope_teams::varchar[], team))
+),
+
+qa_grouped as (
+    select
+        case when $by_day then day end as day,
+        case when $by_week then date_trunc('week', day)::date end as week,
+        case when $by_month then strftime(day, '%Y-%m') end as month,
+        case when $by_hour then hour end as hour,
+        case when $by_channel then channel end as channel,
+        case when $by_queue then queue end as queue,
+        case when $by_team then team end as team,
+        case when $by_site then site end as site,
+        case when $by_partner then partner end as partner,
+        case when $by_agent then agent_id end as agent,
+        item,
+        sum(passes) as passes,
+        sum(fails) as fails
+    from qa_filtered
+    group by all
+),
+
+qa_lists as (
+    select
+        day, week, month, hour, channel, queue, team, site, partner, agent,
+        list({
+            'item': item,
+            'rate': passes / nullif(passes + fails, 0),
+            'num': passes::bigint,
+            'den': (passes + fails)::bigint
+        }) as qa_items
+    from qa_grouped
+    group by all
 ),
 
 grouped as (
@@ -56,7 +107,7 @@ grouped as (
 
 final as (
     select
-        day, week, month, hour, channel, queue, team, site, partner, agent,
+        g.day, g.week, g.month, g.hour, g.channel, g.queue, g.team, g.site, g.partner, g.agent,
         offered::bigint as contacts_offered,
         handled::bigint as contacts_handled,
         short_abandons::bigint as short_abandons,
@@ -116,11 +167,20 @@ final as (
         handled::bigint as qa_coverage_den,
 
         offered / nullif(sum(offered) over (
-            partition by day, week, month, hour, queue, team, site, partner, agent), 0) as channel_share,
+            partition by g.day, g.week, g.month, g.hour, g.queue, g.team, g.site, g.partner, g.agent), 0)
+            as channel_share,
         offered::bigint as channel_share_num,
-        (sum(offered) over (partition by day, week, month, hour, queue, team, site, partner, agent))::bigint
-            as channel_share_den
-    from grouped
+        (sum(offered) over (
+            partition by g.day, g.week, g.month, g.hour, g.queue, g.team, g.site, g.partner, g.agent))::bigint
+            as channel_share_den,
+        q.qa_items
+    from grouped g
+    left join qa_lists q
+        on g.day is not distinct from q.day and g.week is not distinct from q.week
+        and g.month is not distinct from q.month and g.hour is not distinct from q.hour
+        and g.channel is not distinct from q.channel and g.queue is not distinct from q.queue
+        and g.team is not distinct from q.team and g.site is not distinct from q.site
+        and g.partner is not distinct from q.partner and g.agent is not distinct from q.agent
 )
 
 select * from final
