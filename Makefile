@@ -7,7 +7,7 @@ PORT ?= 8501
 # The sample data's pseudonym key lives in var/ (never in git); real deployments set CAREKPI_PSEUDONYM_KEY.
 export CAREKPI_PSEUDONYM_KEY_FILE ?= $(CURDIR)/var/pseudonym.key
 
-.PHONY: run test install install-test load clean bench
+.PHONY: run test install install-test load clean bench prove
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ run: load
 
 test: install-test
 	$(BIN)/python -m pytest
+
+prove: install-test
+	$(BIN)/python -m pytest -m prove -s
 
 bench: install
 	$(BIN)/carekpi bench --contacts $(or $(N),10000000)

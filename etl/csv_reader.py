@@ -3,7 +3,9 @@
 The header is read with Python's csv module (one line), so a file with a missing required column, a duplicated
 contract column, no header or an undecodable header fails the whole load before anything is written. The rows are
 read by DuckDB's CSV reader into the temp table `raw_input`; lines the parser cannot split are returned as
-rejected lines with a reason. Patient references are masked in any raw text kept for quarantine.
+rejected lines with a reason. A file DuckDB's parser gives up on altogether (its state machine rejects some quoted
+carriage returns) is read again by Python's csv module, row by row: slower, but nothing is lost. Patient
+references are masked in any raw text kept for quarantine.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from etl import sqlfiles
 from etl.contract import FileSpec
+from etl.privacy import FREE_TEXT, MASK, scrub
 
-REDACTED = "[redacted]"
+REDACTED = MASK
 
 
 class LoadError(Exception):
@@ -62,10 +66,13 @@ def reader_names(spec: FileSpec, header: list[str], path: Path) -> list[str]:
 
 def read_raw(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: list[str]) -> list[RejectedLine]:
     """Fill temp table raw_input (rec_no, line_no, every contract column as text); return the rejected lines."""
-    sqlfiles.run(con, "staging/read_csv.sql", {"path": str(path), "columns": {name: "VARCHAR" for name in names}})
-    for column in spec.columns:
-        if column not in names:
-            con.execute(f'alter table raw_input add column "{column}" varchar')  # contract identifier, not data
+    try:
+        sqlfiles.run(con, "staging/read_csv.sql", {"path": str(path), "columns": {name: "VARCHAR" for name in names}})
+    except duckdb.InvalidInputException:
+        rejected = _read_with_python(con, path, names)
+        _add_missing_columns(con, spec, names)
+        return rejected
+    _add_missing_columns(con, spec, names)
     rejected = sqlfiles.query(con, "staging/rejected_lines.sql")
     if len(rejected):
         parsed = con.execute("select count(*) from raw_input").fetchone()[0]
@@ -77,10 +84,58 @@ def read_raw(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: 
     ]
 
 
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, spec: FileSpec, names: list[str]) -> None:
+    for column in spec.columns:
+        if column not in names:
+            con.execute(f'alter table raw_input add column "{column}" varchar')  # contract identifier, not data
+
+
+def _read_with_python(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> list[RejectedLine]:
+    """The slow path for files DuckDB's parser cannot read: Python's csv module, with the same rules."""
+    csv.field_size_limit(1 << 30)
+    patient_index = names.index("patient_ref") if "patient_ref" in names else None
+    records: list[list[str | None]] = []
+    rejected: list[RejectedLine] = []
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        text = handle.read().replace("\x00", "\ufffd")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader, None)  # the header, already checked
+    start = reader.line_num + 1
+    for row in reader:
+        line, start = start, reader.line_num + 1
+        if not row:
+            continue
+        raw = mask_field(_joined(row), patient_index)
+        if any("\ufffd" in value for value in row):
+            rejected.append(RejectedLine(line, "not valid UTF-8 text", raw))
+        elif len(row) != len(names):
+            side = "more" if len(row) > len(names) else "fewer"
+            rejected.append(RejectedLine(line, f"row has {side} fields than the header", raw))
+        else:
+            records.append([len(records) + 1, line, *(value if value != "" else None for value in row)])
+    frame = pd.DataFrame(records, columns=["rec_no", "line_no", *names]).astype(
+        {"rec_no": "int64", "line_no": "int64", **{name: "object" for name in names}})
+    con.register("python_rows", frame)
+    try:
+        con.execute("create or replace temp table raw_input as select rec_no, line_no, "
+                    + ", ".join(f'"{name}"::varchar as "{name}"' for name in names)  # contract identifiers
+                    + " from python_rows")
+    finally:
+        con.unregister("python_rows")
+    return rejected
+
+
+def _joined(row: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(row)
+    return out.getvalue()
+
+
 def mask_field(raw_text: str, index: int | None) -> str:
-    """The raw line with the field at `index` (the patient reference) replaced, as far as the line splits."""
+    """The raw line with the field at `index` (the patient reference) replaced, as far as the line splits, and any
+    identifier-like text masked (the line could not be split reliably, so the whole line is scrubbed)."""
     if index is None:
-        return raw_text
+        return scrub(raw_text)
     try:
         fields = next(csv.reader(io.StringIO(raw_text)))
     except (csv.Error, StopIteration):
@@ -89,19 +144,23 @@ def mask_field(raw_text: str, index: int | None) -> str:
         fields[index] = REDACTED
     out = io.StringIO()
     csv.writer(out, lineterminator="").writerow(fields)
-    return out.getvalue()
+    return scrub(out.getvalue())
 
 
 def raw_text_sql(names: list[str]) -> str:
-    """A DuckDB expression rebuilding a parsed row's CSV text from raw_input (alias r), patient reference masked."""
+    """A DuckDB expression rebuilding a parsed row's CSV text from raw_input (alias r), with the patient reference
+    masked and identifier-like text in free-text fields scrubbed ($identifier_pattern)."""
     parts = []
-    for name in (f'r."{n}"' for n in names):
-        if name == 'r."patient_ref"':
+    for column in names:
+        name = f'r."{column}"'
+        if column == "patient_ref":
             parts.append(f"case when {name} is null then '' else '{REDACTED}' end")
-        else:
-            parts.append(
-                f"case when {name} is null then '' "
-                f"when regexp_matches({name}, '[\",\\n\\r]') then '\"' || replace({name}, '\"', '\"\"') || '\"' "
-                f"else {name} end"
-            )
+            continue
+        if column in FREE_TEXT:
+            name = f"regexp_replace({name}, $identifier_pattern, '{REDACTED}', 'g')"
+        parts.append(
+            f"case when {name} is null then '' "
+            f"when regexp_matches({name}, '[\",\\n\\r]') then '\"' || replace({name}, '\"', '\"\"') || '\"' "
+            f"else {name} end"
+        )
     return " || ',' || ".join(parts) if parts else "''"

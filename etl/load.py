@@ -22,6 +22,7 @@ import duckdb
 from etl import sqlfiles
 from etl.contract import FILE_SPECS, FileSpec
 from etl.csv_reader import LoadError, RejectedLine, raw_text_sql, read_header, read_raw, reader_names
+from etl.privacy import IDENTIFIER_PATTERN
 from etl.pseudonym import key_bytes, pads
 from etl.settings import Settings
 from etl.warehouse import writable_snapshot
@@ -95,6 +96,7 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
         "future_hours": settings.future_tolerance_hours,
         "ipad": key_pads.inner,
         "opad": key_pads.outer,
+        "identifier_pattern": IDENTIFIER_PATTERN,
     }
     timings: dict[str, float] = {}
     with _timed(timings, "snapshot copy and swap"), writable_snapshot(settings.db_path, settings.load_memory_limit) as con:
@@ -168,12 +170,10 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
 def _quarantine(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: list[str],
                 rejected: list[RejectedLine], load_id: int) -> None:
     where = {"load_id": load_id, "file": str(path), "kind": spec.table}
-    con.execute(
-        "insert into quarantine "
-        f"select $load_id, $file, $kind, s.line_no, s.error, {raw_text_sql(names)} "  # identifiers only
-        "from staged s join raw_input r using (rec_no) where s.error is not null",
-        where,
-    )
+    statement = ("insert into quarantine "
+                 f"select $load_id, $file, $kind, s.line_no, s.error, {raw_text_sql(names)} "  # identifiers only
+                 "from staged s join raw_input r using (rec_no) where s.error is not null")
+    con.execute(statement, sqlfiles.params_for(statement, {**where, "identifier_pattern": IDENTIFIER_PATTERN}))
     if rejected:
         con.executemany(
             "insert into quarantine values ($load_id, $file, $kind, $line_no, $reason, $raw_text)",

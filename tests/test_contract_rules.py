@@ -11,6 +11,7 @@ from etl import sqlfiles
 from etl.contract import FILE_SPECS
 from etl.kpis import Filters, kpi_table
 from etl.load import load
+from etl.privacy import IDENTIFIER_PATTERN
 from etl.settings import Settings, load_settings
 from etl.warehouse import connect_read_only
 from tests.conftest import AGENTS, CALL_HEADER, CHAT_HEADER, JANUARY, NOW, QUEUES, write_delivery
@@ -134,7 +135,7 @@ def test_staging_models_produce_exactly_the_stored_columns(settings):
     sqlfiles.run(con, "macros.sql")
     params = {"source_tz": "UTC", "source_is_utc": True, "source_has_dst": False,
               "load_started": dt.datetime(2026, 1, 1), "future_hours": 24,
-              "ipad": b"i" * 64, "opad": b"o" * 64}
+              "ipad": b"i" * 64, "opad": b"o" * 64, "identifier_pattern": IDENTIFIER_PATTERN}
     targets = {"agents": "agents", "queues": "queues", "calls": "contacts", "chats": "contacts",
                "surveys": "surveys", "qa_evaluations": "qa_results"}
     for spec in FILE_SPECS:

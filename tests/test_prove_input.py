@@ -29,6 +29,7 @@ def rows_to_bytes(rows: list[list[str]], newline: str = "\n") -> bytes:
 
 def independent_count(data: bytes) -> int:
     """Records after the header, by Python's csv module; blank lines are not records."""
+    csv.field_size_limit(1 << 30)
     text = data.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
     records = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
     return max(len(records) - 1, 0)

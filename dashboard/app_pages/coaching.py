@@ -40,17 +40,19 @@ def kpi_of(kpi_name: str) -> Kpi:
 
 
 flagged = flags[flags["flagged"]]
-reasons = flagged.groupby("agent").apply(
-    lambda g: "; ".join(f"{r.measure} {fmt(kpi_of(r.kpi), r.value)} vs {fmt(kpi_of(r.kpi), r.team_value)} "
-                        f"(n={r.n})" for r in g.itertuples()), include_groups=False)
+reasons = {
+    agent: "; ".join(f"{r.measure} {fmt(kpi_of(r.kpi), r.value)} vs {fmt(kpi_of(r.kpi), r.team_value)} (n={r.n})"
+                     for r in rows.itertuples())
+    for agent, rows in flagged.groupby("agent")
+}
 card = pd.DataFrame({
     "agent": agents["agent"].map(view.agent_label),
     "team": agents["team"],
     "tenure (days)": agents["agent"].map(tenure).astype("Int64"),
     **{KPI_BY_NAME[k].label: [fmt(KPI_BY_NAME[k], v) for v in agents[k]] for k in SCORECARD},
-    "flags": agents["agent"].map(reasons).fillna(""),
+    "flags": [reasons.get(agent, "") for agent in agents["agent"]],
 })
-card["flag count"] = agents["agent"].map(flagged.groupby("agent").size()).fillna(0).astype(int)
+card["flag count"] = agents["agent"].map(flagged.groupby("agent").size().to_dict()).fillna(0).astype(int)
 card = card.sort_values(["flag count", "agent"], ascending=[False, True])
 st.subheader("Agent scorecard")
 st.dataframe(card, hide_index=True, key="scorecard")

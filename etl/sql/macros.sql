@@ -78,6 +78,10 @@ create or replace temp macro ck_future_error(name, ts, load_started, tolerance_h
 -- All the messages of one row (joined with concat_ws, which skips NULLs); NULL when every check passed.
 create or replace temp macro ck_errors(joined) as nullif(joined, '');
 
+-- Free text with identifier-like text (MRN-like numbers, phone numbers, e-mail addresses) masked; the pattern is
+-- etl/privacy.py's, bound as a parameter.
+create or replace temp macro ck_scrub(x, pattern) as regexp_replace(ck_blank(x), pattern, '[redacted]', 'g');
+
 -- HMAC-SHA256 of a patient reference, from the two padded keys (see etl/pseudonym.py).
 create or replace temp macro ck_pseudonym(x, ipad, opad) as
     case when ck_blank(x) is not null

@@ -38,7 +38,7 @@ final as (
         line_no,
         error,
         agent_id_v as agent_id,
-        ck_blank(agent_name) as agent_name,
+        ck_scrub(agent_name, $identifier_pattern) as agent_name,
         ck_blank(team) as team,
         ck_blank(site) as site,
         ck_blank(partner) as partner,

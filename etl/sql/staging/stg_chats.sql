@@ -82,7 +82,7 @@ final as (
         channel_v as channel,
         ck_pseudonym(patient_ref, $ipad, $opad) as patient_pseudonym,
         ck_blank(queue) as queue,
-        ck_blank(reason) as reason,
+        ck_scrub(reason, $identifier_pattern) as reason,
         ck_blank(agent_id) as agent_id,
         offered_ts as offered_at,
         answered_ts as handled_at,

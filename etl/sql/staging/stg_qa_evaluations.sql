@@ -61,7 +61,7 @@ final as (
         item_v as item,
         ck_blank(contact_id) as contact_id,
         evaluated_ts as evaluated_at,
-        ck_blank(evaluator) as evaluator,
+        ck_scrub(evaluator, $identifier_pattern) as evaluator,
         result_v as result
     from checked
 )
