@@ -29,7 +29,8 @@ load: install
 	$(BIN)/carekpi load sample_data --db $(DB)
 
 run: load
-	@echo "carekpi dashboard: http://localhost:$(PORT)"
+	$(BIN)/carekpi users demo
+	@echo "carekpi dashboard: http://localhost:$(PORT)  (log in with a demo user above)"
 	CAREKPI_DB_PATH=$(DB) $(BIN)/streamlit run dashboard/app.py --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 

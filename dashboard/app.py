@@ -11,14 +11,17 @@ import streamlit as st
 
 from dashboard import context
 from dashboard.filters import anchor_day, sidebar_filters
+from dashboard.session import sign_out, signed_in_user
+from etl import audit
+from etl.access import scope_for
 
-PAGES = (
-    ("app_pages/overview.py", "Overview", ":material/dashboard:"),
-    ("app_pages/channels.py", "Channels", ":material/forum:"),
-    ("app_pages/quality.py", "Quality & compliance", ":material/verified:"),
-    ("app_pages/coaching.py", "Coaching", ":material/school:"),
-    ("app_pages/partner.py", "Partner scorecard", ":material/handshake:"),
-    ("app_pages/data_quality.py", "Data quality", ":material/rule:"),
+PAGES = (  # file, title, icon, roles that see it
+    ("app_pages/overview.py", "Overview", ":material/dashboard:", {"manager", "partner", "trainer"}),
+    ("app_pages/channels.py", "Channels", ":material/forum:", {"manager", "partner"}),
+    ("app_pages/quality.py", "Quality & compliance", ":material/verified:", {"manager", "partner", "trainer"}),
+    ("app_pages/coaching.py", "Coaching", ":material/school:", {"manager", "trainer"}),
+    ("app_pages/partner.py", "Partner scorecard", ":material/handshake:", {"manager", "partner"}),
+    ("app_pages/data_quality.py", "Data quality", ":material/rule:", {"manager"}),
 )
 
 
@@ -29,20 +32,29 @@ def _as_date(value):
 def main() -> None:
     st.set_page_config(page_title="carekpi", page_icon=":material/support_agent:", layout="wide")
     config = context.settings()
+    user = signed_in_user(config)
+    if user is None:
+        st.stop()
+    scope = scope_for(user)
+    st.sidebar.caption(f"Signed in as **{user.display_name or user.username}** ({user.role})")
+    st.sidebar.button("Log out", on_click=sign_out, key="logout")
     db_path, snapshot = context.warehouse_location(config)
     if snapshot == "none":
         st.title("carekpi")
         st.info(f"No data loaded yet: there is no warehouse at `{db_path}`. Run `make run`, or "
                 f"`carekpi load DIR --db {db_path}` with a delivery folder.")
         st.stop()
-    probe = context.View(settings=config, db_path=db_path, snapshot=snapshot,
+    probe = context.View(settings=config, db_path=db_path, snapshot=snapshot, scope=scope,
                          filters=context.Filters(date_from=pd.Timestamp.today().date(),
                                                  date_to=pd.Timestamp.today().date()))
     fresh = probe.warehouse("freshness")
     last_day, first_day = _as_date(fresh["last_day"]), _as_date(fresh["first_day"])
     if last_day is None:
         st.title("carekpi")
-        st.info("The warehouse holds no contacts yet. Load a delivery with calls.csv or chats.csv.")
+        if user.role == "manager":
+            st.info("The warehouse holds no contacts yet. Load a delivery with calls.csv or chats.csv.")
+        else:
+            st.info("No contacts within your access. Ask a manager to check the partners or teams you are given.")
         st.stop()
     roster = probe.warehouse("roster")
     st.session_state["carekpi_agent_labels"] = {
@@ -51,15 +63,19 @@ def main() -> None:
 
     def options_for(filters):
         licensed = bool(st.session_state.get("licensed", False))
-        return context.View(settings=config, db_path=db_path, snapshot=snapshot, filters=filters,
+        return context.View(settings=config, db_path=db_path, snapshot=snapshot, filters=filters, scope=scope,
                             include_licensed=licensed).options()
 
     filters, include_licensed = sidebar_filters(anchor, first_day, options_for)
-    st.session_state[context.VIEW_KEY] = context.View(
-        settings=config, db_path=db_path, snapshot=snapshot, filters=filters,
-        include_licensed=include_licensed, anchor=anchor)
-    pages = [st.Page(path, title=title, icon=icon, default=(i == 0)) for i, (path, title, icon) in enumerate(PAGES)]
-    st.navigation(pages).run()
+    view = context.View(settings=config, db_path=db_path, snapshot=snapshot, filters=filters, scope=scope,
+                        include_licensed=include_licensed, anchor=anchor, user=user.username, role=user.role)
+    st.session_state[context.VIEW_KEY] = view
+    allowed = [(path, title, icon) for path, title, icon, roles in PAGES if user.role in roles]
+    pages = [st.Page(path, title=title, icon=icon, default=(i == 0)) for i, (path, title, icon) in enumerate(allowed)]
+    page = st.navigation(pages)
+    audit.record(config.audit_log, user.username, user.role, "view", page=page.title,
+                 scope=scope.model_dump(), filters=filters.model_dump(mode="json"), licensed=include_licensed)
+    page.run()
 
 
 main()

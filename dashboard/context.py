@@ -76,7 +76,7 @@ def _warehouse_view(db_path: str, snapshot: str, name: str, scope_json: str) -> 
     cursor = _cursor(db_path, snapshot)
     try:
         if name == "freshness":
-            return views.freshness(cursor)
+            return views.freshness(cursor, Scope.model_validate_json(scope_json))
         if name == "roster":
             return views.roster(cursor, Scope.model_validate_json(scope_json))
         if name == "load_history":
@@ -103,6 +103,8 @@ class View:
     scope: Scope = field(default_factory=Scope)
     include_licensed: bool = False
     anchor: dt.date | None = None  # the day the date presets count back from
+    user: str = ""
+    role: str = ""
 
     def kpis(self, by: tuple[str, ...] = (), filters: Filters | None = None) -> pd.DataFrame:
         chosen = filters or self.filters

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import pandas as pd
 
 from etl.kpis import Kpi
 
@@ -10,7 +10,11 @@ MISSING = "—"
 
 
 def is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, NaT or pandas' NA: a KPI whose denominator was 0."""
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def fmt(kpi: Kpi, value) -> str:

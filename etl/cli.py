@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from etl.csv_reader import LoadError
 from etl.kpis import DIMENSIONS, KPI_BY_NAME, Filters, kpi_table
 from etl.load import LoadReport, load
+from etl.reports import ReportError
 from etl.settings import Settings, load_settings
 from etl.warehouse import LoadInProgress, connect_read_only
 
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (LoadError, LoadInProgress, FileNotFoundError, ValueError, ValidationError) as exc:
+    except (LoadError, LoadInProgress, FileNotFoundError, ValueError, ValidationError, ReportError) as exc:
         print(f"carekpi {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
 
@@ -84,6 +85,30 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--contacts-per-day", type=int, default=400)
     p.add_argument("--end", type=_date, default=None, help="last day of the data (default: yesterday)")
     p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("report", help="write a partner report (csv, xlsx, html or pdf)")
+    p.add_argument("--db")
+    p.add_argument("--partner", required=True)
+    p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="DATE")
+    p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="DATE")
+    p.add_argument("--format", choices=("csv", "xlsx", "html", "pdf"), required=True)
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--user", help="make the report under this user's access (default: unrestricted, for schedulers)")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("users", help="add or reset a user of the app")
+    users = p.add_subparsers(dest="users_command", required=True)
+    q = users.add_parser("add", help="add a user, or reset one's role, scope and password")
+    q.add_argument("username")
+    q.add_argument("--role", choices=("manager", "partner", "trainer"), required=True)
+    q.add_argument("--partner", action="append", default=[], help="a partner this user sees (repeatable)")
+    q.add_argument("--team", action="append", default=[], help="a team this user sees (repeatable)")
+    q.add_argument("--display-name", default="")
+    q.add_argument("--email", help="the e-mail an OpenID Connect log-in maps to this user")
+    q.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    q.set_defaults(func=_cmd_users_add)
+    q = users.add_parser("demo", help="(re)create the demo users with new random passwords and print them")
+    q.set_defaults(func=_cmd_users_demo)
 
     p = sub.add_parser("bench", help="generate N contacts and measure loads and KPI queries (prints figures)")
     p.add_argument("--contacts", type=int, default=10_000_000)
@@ -182,6 +207,71 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     counts = generate(Path(args.out), days=args.days, seed=args.seed,
                       contacts_per_day=args.contacts_per_day, end=end)
     print(", ".join(f"{name}: {n} rows" for name, n in counts.items()))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    import getpass
+
+    from etl import audit
+    from etl.access import load_users, scope_for
+    from etl.reports import render, report_data
+
+    settings = _settings(args)
+    if args.user:
+        user = load_users(settings.users_file).get(args.user)
+        if user is None:
+            raise ValueError(f"unknown user {args.user!r}")
+        scope, who, role = scope_for(user), user.username, user.role
+    else:
+        scope, who, role = None, f"cli:{getpass.getuser()}", "scheduler"
+    con = connect_read_only(settings.db_path)
+    try:
+        data = report_data(con, args.partner, Filters(date_from=args.date_from, date_to=args.date_to), settings,
+                           scope)
+    finally:
+        con.close()
+    Path(args.out).write_bytes(render(data, args.format))
+    audit.record(settings.audit_log, who, role, "export", format=args.format, file=str(args.out),
+                 filters=data.filter_summary())
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_users_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from etl.access import User, add_user
+
+    settings = _settings(args)
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else (
+        getpass.getpass(f"password for {args.username}: ") if sys.stdin.isatty() else None)
+    user = User(username=args.username, role=args.role, partners=args.partner, teams=args.team,
+                display_name=args.display_name, email=args.email)
+    add_user(settings.users_file, user, password)
+    print(f"saved user {args.username} ({args.role}) in {settings.users_file}")
+    return 0
+
+
+DEMO_USERS = (
+    ("manager", "manager", [], [], "Morgan (support manager)"),
+    ("northwind", "partner", ["Northwind Support"], [], "Northwind Support (partner)"),
+    ("trainer", "trainer", [], ["Scheduling", "Referrals"], "Taylor (trainer, Scheduling and Referrals)"),
+)
+
+
+def _cmd_users_demo(args: argparse.Namespace) -> int:
+    import secrets
+
+    from etl.access import User, add_user
+
+    settings = _settings(args)
+    print("demo users (passwords are new each time):")
+    for username, role, partners, teams, name in DEMO_USERS:
+        password = secrets.token_urlsafe(9)
+        add_user(settings.users_file, User(username=username, role=role, partners=partners, teams=teams,
+                                           display_name=name), password)
+        print(f"  {username:<10} {password:<14} {name}")
     return 0
 
 

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     qa_items: list[QaItem] = Field(default_factory=lambda: list(DEFAULT_QA_ITEMS))
     targets: dict[str, Target] = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
     load_memory_limit: str = Field("1500MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")
+    users_file: Path = PROJECT_ROOT / "var" / "users.toml"
+    audit_log: Path = PROJECT_ROOT / "var" / "audit.jsonl"
+    session_secret: SecretStr | None = None
+    report_min_cell_size: int = Field(5, ge=0)
     coaching_min_contacts: int = Field(30, gt=0)
     coaching_confidence: float = Field(0.95, gt=0, lt=1)
 

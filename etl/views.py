@@ -28,8 +28,10 @@ def filter_options(con: duckdb.DuckDBPyConnection, filters: Filters, scope: Scop
     return options
 
 
-def freshness(con: duckdb.DuckDBPyConnection) -> dict:
-    return sqlfiles.query(con, "queries/freshness.sql").iloc[0].to_dict()
+def freshness(con: duckdb.DuckDBPyConnection, scope: Scope | None = None) -> dict:
+    scope = scope or Scope()
+    return sqlfiles.query(con, "queries/freshness.sql", {"scope_partners": scope.partners,
+                                                        "scope_teams": scope.teams}).iloc[0].to_dict()
 
 
 def load_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

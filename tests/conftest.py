@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from etl.access import User, add_user, session_token
 from etl.kpis import Filters
 from etl.load import load
 from etl.settings import Settings
@@ -105,3 +106,33 @@ def example_con(example_db: Settings):
     con = connect_read_only(example_db.db_path)
     yield con
     con.close()
+
+
+SESSION_SECRET = "test-session-secret-0123456789"
+PASSWORDS = {"manager": "manager-pass-123", "harbor": "harbor-pass-123", "northwind": "northwind-pass-1",
+             "trainer": "trainer-pass-123", "nobody": "nobody-pass-123"}
+TEST_USERS = (
+    User(username="manager", role="manager", display_name="Morgan"),
+    User(username="harbor", role="partner", partners=["Harbor BPO"], display_name="Harbor"),
+    User(username="northwind", role="partner", partners=["Northwind Support"]),
+    User(username="trainer", role="trainer", teams=["Referrals"]),
+    User(username="nobody", role="partner", partners=[]),  # mapped to no partner: sees nothing
+)
+
+
+@pytest.fixture
+def users_env(tmp_path, monkeypatch) -> Path:
+    """A users file with one user per role (and one mapped to nothing), wired into the app's settings."""
+    users_file = tmp_path / "users.toml"
+    for user in TEST_USERS:
+        add_user(users_file, user, PASSWORDS[user.username])
+    monkeypatch.setenv("CAREKPI_USERS_FILE", str(users_file))
+    monkeypatch.setenv("CAREKPI_SESSION_SECRET", SESSION_SECRET)
+    monkeypatch.setenv("CAREKPI_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    return users_file
+
+
+def login(at, username: str):
+    """Give an AppTest the session a successful log-in as `username` would have."""
+    at.session_state["carekpi_session"] = session_token(SESSION_SECRET.encode(), username)
+    return at

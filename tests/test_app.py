@@ -18,6 +18,7 @@ from etl.kpis import KPI_BY_NAME, Filters, kpi_table
 from etl.load import load
 from etl.settings import Settings
 from etl.warehouse import connect_read_only
+from tests.conftest import login
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard" / "app.py")
@@ -32,12 +33,12 @@ def sample_db(tmp_path_factory) -> Settings:
 
 
 @pytest.fixture
-def app(sample_db, monkeypatch):
+def app(sample_db, users_env, monkeypatch):
     monkeypatch.setenv("CAREKPI_DB_PATH", str(sample_db.db_path))
     monkeypatch.setenv("CAREKPI_PSEUDONYM_KEY", KEY)
     st.cache_data.clear()
     st.cache_resource.clear()
-    return AppTest.from_file(APP, default_timeout=90)
+    return login(AppTest.from_file(APP, default_timeout=90), "manager")
 
 
 def expected(settings: Settings, preset: str = "Last 7 days", by=(), **filters) -> pd.DataFrame:
@@ -141,11 +142,11 @@ def test_data_quality_page(app, sample_db):
     assert summary["rows"].sum() == quarantined == 5
 
 
-def test_no_warehouse_gives_a_clear_message(tmp_path, monkeypatch):
+def test_no_warehouse_gives_a_clear_message(tmp_path, users_env, monkeypatch):
     monkeypatch.setenv("CAREKPI_DB_PATH", str(tmp_path / "none.duckdb"))
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = login(AppTest.from_file(APP, default_timeout=60), "manager").run()
     assert not at.exception
     assert at.info[0].value.startswith("No data loaded yet")
 
@@ -157,7 +158,7 @@ def test_a_day_without_contacts_says_so(app, sample_db):
     assert at.info[0].value.startswith("No contacts match these filters")
 
 
-def test_the_app_switches_to_a_new_snapshot_after_a_load(tmp_path, monkeypatch):
+def test_the_app_switches_to_a_new_snapshot_after_a_load(tmp_path, users_env, monkeypatch):
     from tests.conftest import EXAMPLE, NOW, write_delivery
 
     settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
@@ -166,7 +167,7 @@ def test_the_app_switches_to_a_new_snapshot_after_a_load(tmp_path, monkeypatch):
     monkeypatch.setenv("CAREKPI_DB_PATH", str(settings.db_path))
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = login(AppTest.from_file(APP, default_timeout=60), "manager")
     at.query_params["period"] = "Custom"
     at.session_state["dates"] = (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
     at.run()

@@ -22,6 +22,7 @@ from etl.kpis import KPI_BY_NAME, Filters, kpi_table
 from etl.load import load
 from etl.settings import Settings
 from etl.warehouse import connect_read_only
+from tests.conftest import PASSWORDS
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +48,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, users_env):
     _chromium_or_skip()
     settings = Settings(db_path=tmp_path / "carekpi.duckdb", pseudonym_key=KEY)
     load([ROOT / "sample_data"], settings)
@@ -108,6 +109,9 @@ def test_filter_change_in_a_real_browser(server):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(url)
+            page.get_by_label("User name", exact=True).fill("manager")
+            page.get_by_label("Password", exact=True).fill(PASSWORDS["manager"])
+            page.get_by_role("button", name="Log in").click()
             page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
             _settled(page)
             sl = KPI_BY_NAME["service_level"]

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from etl.cli import main
 from etl.pseudonym import pseudonym
 from etl.warehouse import snapshot_dir
-from tests.conftest import AGENTS, CALL_HEADER, CHATS, QA, QUEUES, SURVEYS, write_delivery
+from tests.conftest import AGENTS, CALL_HEADER, CHATS, QA, QUEUES, SURVEYS, login, write_delivery
 
 pytestmark = pytest.mark.prove
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +75,7 @@ def test_no_planted_identifier_in_the_warehouse_report_or_exports(warehouse, cap
             assert [p for p in PLANTED if p.encode() in data] == [], path
 
 
-def test_no_planted_identifier_on_any_page(warehouse, monkeypatch):
+def test_no_planted_identifier_on_any_page(warehouse, users_env, monkeypatch):
     folder, db = warehouse
     if not db.exists():
         assert main(["load", str(folder), "--db", str(db)]) == 0
@@ -84,7 +84,7 @@ def test_no_planted_identifier_on_any_page(warehouse, monkeypatch):
     for page in pages:
         st.cache_data.clear()
         st.cache_resource.clear()
-        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+        at = login(AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60), "manager")
         at.query_params["period"] = "Custom"
         at.session_state["dates"] = (__import__("datetime").date(2026, 1, 1), __import__("datetime").date(2026, 1, 31))
         at.run()

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.context import current
+from dashboard.downloads import table_button
 from dashboard.formatting import fmt
 from etl.kpis import KPI_BY_NAME
 
@@ -31,6 +32,7 @@ side_by_side = pd.DataFrame(
      by_channel.set_index("channel").iterrows()},
     index=[KPI_BY_NAME[k].label for k in COMPARED])
 st.dataframe(side_by_side, key="channel_table")
+table_button(view, side_by_side.reset_index(names="KPI"), "kpis-by-channel", key="channels_csv")
 chosen = st.selectbox("KPI to compare", [k for k in COMPARED if KPI_BY_NAME[k].unit != "count"],
                       format_func=lambda k: KPI_BY_NAME[k].label, key="channels_kpi")
 kpi = KPI_BY_NAME[chosen]

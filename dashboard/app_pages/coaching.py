@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.context import current
+from dashboard.downloads import table_button
 from dashboard.formatting import fmt
 from etl.coaching import coaching_flags, measures
 from etl.kpis import KPI_BY_NAME, Kpi
@@ -56,6 +57,7 @@ card["flag count"] = agents["agent"].map(flagged.groupby("agent").size().to_dict
 card = card.sort_values(["flag count", "agent"], ascending=[False, True])
 st.subheader("Agent scorecard")
 st.dataframe(card, hide_index=True, key="scorecard")
+table_button(view, card, "agent-scorecard", key="scorecard_csv")
 st.caption(f"{int((card['flag count'] > 0).sum())} of {len(card)} agents flagged.")
 
 st.subheader("Agent against team")

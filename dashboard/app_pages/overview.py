@@ -73,8 +73,9 @@ st.subheader("Data freshness")
 fresh = view.warehouse("freshness")
 c1, c2, c3 = st.columns(3)
 c1.metric("Last load (UTC)", f"{pd.Timestamp(fresh['last_load_at']):%Y-%m-%d %H:%M}")
-c2.metric("Latest contact (UTC)", f"{pd.Timestamp(fresh['latest_contact_at']):%Y-%m-%d %H:%M}",
-          help="The FCR horizon: a contact's 7-day window is closed once this is 7 days past it.")
+latest = fresh["latest_contact_at"]
+c2.metric("Latest contact (UTC)", "—" if pd.isna(latest) else f"{pd.Timestamp(latest):%Y-%m-%d %H:%M}",
+          help="The latest contact you can see. FCR windows close against the latest contact of the whole centre.")
 c3.metric("FCR still pending", f"{int(row['fcr_pending']):,}",
           help="Handled contacts in this view whose 7-day window is still open; not counted in FCR yet.")
 if isinstance(view.anchor, dt.date) and view.anchor < view.filters.date_to:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.context import current
+from dashboard.downloads import report_buttons
 from dashboard.formatting import fmt, is_missing
 from etl.kpis import KPI_BY_NAME
 from etl.targets import status
@@ -47,6 +48,7 @@ for name in HEADLINE:
         "n": f"{int(row[name + '_num']):,} / {int(row[name + '_den']):,}" if kpi.ratio else "",
     })
 st.dataframe(pd.DataFrame(headline), hide_index=True, key="partner_headline")
+report_buttons(view, partner)
 
 
 def breakdown(by: str) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.context import current
+from dashboard.downloads import table_button
 from dashboard.formatting import fmt
 from etl.kpis import KPI_BY_NAME
 
@@ -72,3 +73,4 @@ else:
     st.dataframe(failed[["evaluation_id", "contact_id", "agent", "team", "partner", "channel", "day",
                          "items_failed"]], hide_index=True, key="failed_evaluations")
     st.caption(f"{len(failed):,} evaluation(s) (at most 500 shown), newest first.")
+    table_button(view, failed, f"failed-{item}", key="failed_csv")

@@ -1,6 +1,12 @@
--- How fresh the warehouse is: the last load, the latest contact (the FCR horizon) and the data's first day.
+-- How fresh the data in the user's scope is: the last load, the latest contact (the FCR horizon for a manager) and
+-- the first and last days with contacts.
 select
     (select max(finished_at) from loads) as last_load_at,
-    (select max(offered_at) from contacts) as latest_contact_at,
-    (select min(day) from kpi_grain) as first_day,
-    (select max(day) from kpi_grain) as last_day;
+    (select max(offered_at) from contact_facts
+     where ($scope_partners::varchar[] is null or list_contains($scope_partners::varchar[], partner))
+       and ($scope_teams::varchar[] is null or list_contains($scope_teams::varchar[], team))) as latest_contact_at,
+    min(day) as first_day,
+    max(day) as last_day
+from kpi_grain
+where ($scope_partners::varchar[] is null or list_contains($scope_partners::varchar[], partner))
+  and ($scope_teams::varchar[] is null or list_contains($scope_teams::varchar[], team));
