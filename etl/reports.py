@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from dashboard.charts import kpi_trend_chart
 from etl.kpis import KPI_BY_NAME, Filters, Kpi, Scope, all_kpis, kpi_table
@@ -131,24 +132,30 @@ def to_csv(data: ReportData) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def _cell(value):
+    """A value for a spreadsheet cell: neutralised, without the control characters XLSX cannot hold."""
+    value = neutralise(None if isinstance(value, float) and pd.isna(value) else value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def to_xlsx(data: ReportData) -> bytes:
     book = Workbook()
     info = book.active
     info.title = "Report"
     info.append(["carekpi partner report"])
     for key, value in data.filter_summary().items():
-        info.append([key, neutralise(value)])
+        info.append([key, _cell(value)])
     info.append(["generated_at (UTC)", data.generated_at.isoformat()])
     for section, title in (("summary", "Summary"), ("by team", "By team"), ("by week", "By week")):
         sheet = book.create_sheet(title)
         rows = data.rows[data.rows["section"] == section].drop(columns="section")
         sheet.append(list(rows.columns))
         for record in rows.itertuples(index=False):
-            sheet.append([neutralise(None if isinstance(v, float) and pd.isna(v) else v) for v in record])
+            sheet.append([_cell(v) for v in record])
     definitions = book.create_sheet("Definitions")
     definitions.append(["kpi", "label", "definition"])
     for kpi in all_kpis(data.settings):
-        definitions.append([kpi.name, kpi.label, neutralise(kpi.formula)])
+        definitions.append([kpi.name, kpi.label, _cell(kpi.formula)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -170,3 +170,9 @@ def test_page_views_are_audited(env, users_env):
     assert views[-1]["user"] == "harbor" and views[-1]["page"] == "Partner scorecard"
     assert views[-1]["scope"] == {"partners": ["Harbor BPO"], "teams": None}
     assert views[-1]["filters"]["date_from"] < views[-1]["filters"]["date_to"]
+
+
+def test_the_partner_scorecard_offers_the_report_downloads(env):
+    at = visit("northwind", "partner")
+    assert [b.label for b in at.download_button] == ["Report (CSV)", "Report (XLSX)", "Report (HTML)"]
+    assert at.selectbox(key="scorecard_partner").options == ["Northwind Support"]
