@@ -60,7 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("load", help="validate and load contract CSV files from one or more folders")
-    p.add_argument("folders", nargs="+", metavar="DIR")
+    p.add_argument("folders", nargs="+", metavar="DIR|SOURCE",
+                   help="delivery folders, or with --mapping the source files")
+    p.add_argument("--mapping", metavar="FILE",
+                   help="load the source files through this mapping (a TOML file or a built-in name)")
     p.add_argument("--db", help="warehouse file (default: settings db_path)")
     p.add_argument("--json", action="store_true", help="print the load report as JSON")
     p.set_defaults(func=_cmd_load)
@@ -120,7 +123,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    report = load([Path(f) for f in args.folders], _settings(args))
+    from etl.mapping import load_mapping
+
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    report = load([Path(f) for f in args.folders], _settings(args), mapping=mapping)
     print(report.to_json() if args.json else format_report(report))
     return 0
 

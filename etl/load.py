@@ -22,6 +22,7 @@ import duckdb
 from etl import sqlfiles
 from etl.contract import FILE_SPECS, FileSpec
 from etl.csv_reader import LoadError, RejectedLine, raw_text_sql, read_header, read_raw, reader_names
+from etl.mapping import Mapping, check, read_mapped
 from etl.privacy import IDENTIFIER_PATTERN
 from etl.pseudonym import key_bytes, pads
 from etl.settings import Settings
@@ -81,15 +82,23 @@ def discover(folders: list[Path]) -> list[tuple[FileSpec, Path]]:
     return found
 
 
-def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None) -> LoadReport:
-    """Load the folders into settings.db_path; raise LoadError (and change nothing) on unusable input."""
-    files = discover(folders)
-    names = {path: reader_names(spec, read_header(path), path) for spec, path in files}
+def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None,
+         mapping: Mapping | None = None) -> LoadReport:
+    """Load the folders (or, with a mapping, the source files) into settings.db_path; raise LoadError (and change
+    nothing) on unusable input."""
+    if mapping is None:
+        files = discover(folders)
+        names = {path: reader_names(spec, read_header(path), path) for spec, path in files}
+    else:
+        files = [(mapping.spec, Path(source)) for source in folders]
+        check(mapping, [path for _, path in files])
+        names = {path: None for _, path in files}
     started = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
     key_pads = pads(key_bytes(settings))
-    is_utc, has_dst = zone_traits(settings.source_timezone)
+    zone = (mapping.timezone if mapping and mapping.timezone else None) or settings.source_timezone
+    is_utc, has_dst = zone_traits(zone)
     params = {
-        "source_tz": settings.source_timezone,
+        "source_tz": zone,
         "source_is_utc": is_utc,
         "source_has_dst": has_dst,
         "load_started": started,
@@ -105,7 +114,8 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
         params["load_id"] = load_id
         before = _build_state(con)
-        reports = [_load_file(con, spec, path, names[path], params, timings) for spec, path in files]
+        reports = [_load_file(con, spec, path, names[path], params, timings, mapping, settings)
+                   for spec, path in files]
         with _timed(timings, "contact facts and marts"):
             full = _needs_full_rebuild(con, settings, before)
             rebuild_marts(con, settings, full=full, old_horizon=before["horizon"])
@@ -137,12 +147,15 @@ def zone_traits(zone: str) -> tuple[bool, bool]:
     return offsets == {dt.timedelta(0)}, len(offsets) > 1
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: list[str],
-               params: dict, timings: dict[str, float]) -> FileReport:
+def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: list[str] | None,
+               params: dict, timings: dict[str, float], mapping: Mapping | None = None,
+               settings: Settings | None = None) -> FileReport:
     with _timed(timings, "read csv"):
-        rejected = read_raw(con, spec, path, names)
+        rejected = read_raw(con, spec, path, names) if mapping is None else read_mapped(con, mapping, path, settings)
     with _timed(timings, "staging (validate, type, pseudonymise)"):
         sqlfiles.run(con, f"staging/stg_{spec.table}.sql", params)
+        if mapping is not None:
+            sqlfiles.run(con, "staging/mapping_rules.sql")
     with _timed(timings, "quarantine"):
         _quarantine(con, spec, path, names, rejected, params["load_id"])
     with _timed(timings, "merge"):
@@ -167,11 +180,17 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
     return report
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: list[str],
+def _quarantine(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: list[str] | None,
                 rejected: list[RejectedLine], load_id: int) -> None:
     where = {"load_id": load_id, "file": str(path), "kind": spec.table}
+    if names is None:  # a mapped source keeps its whole row as JSON: mask the patient reference and scrub it
+        patient = 'r."patient_ref"' if "patient_ref" in spec.columns else "null"
+        raw_text = (f"regexp_replace(replace(r._raw_text, coalesce({patient}, chr(0)), '[redacted]'), "
+                    "$identifier_pattern, '[redacted]', 'g')")
+    else:
+        raw_text = raw_text_sql(names)
     statement = ("insert into quarantine "
-                 f"select $load_id, $file, $kind, s.line_no, s.error, {raw_text_sql(names)} "  # identifiers only
+                 f"select $load_id, $file, $kind, s.line_no, s.error, {raw_text} "  # identifiers only
                  "from staged s join raw_input r using (rec_no) where s.error is not null")
     con.execute(statement, sqlfiles.params_for(statement, {**where, "identifier_pattern": IDENTIFIER_PATTERN}))
     if rejected:

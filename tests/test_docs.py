@@ -36,3 +36,10 @@ def test_every_contract_column_is_in_the_data_contract():
     text = (ROOT / "docs" / "data-contract.md").read_text()
     missing = [f"{s.file_name}:{c}" for s in FILE_SPECS for c in s.columns if f"`{c}`" not in text]
     assert missing == []
+
+
+def test_every_built_in_mapping_is_documented():
+    from etl.mapping import builtin_names
+
+    text = (ROOT / "docs" / "mappings.md").read_text()
+    assert [name for name in builtin_names() if f"`{name}`" not in text] == []
