@@ -200,9 +200,9 @@ def _quarantine(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, name
         )
 
 
-def facts_settings(settings: Settings) -> str:
-    """The settings contact_facts and the marts depend on; when they change, a load rebuilds everything."""
-    return json.dumps({
+def build_parameters(settings: Settings) -> dict:
+    """The settings contact_facts and the marts are built with."""
+    return {
         "short_abandon_seconds": settings.short_abandon_seconds,
         "fcr_same_reason": settings.fcr_same_reason,
         "fcr_window_hours": settings.fcr_window_hours,
@@ -210,7 +210,12 @@ def facts_settings(settings: Settings) -> str:
         "sl_other_seconds": settings.sl_threshold_other_seconds,
         "reporting_timezone": settings.reporting_timezone,
         "critical_items": settings.critical_items,
-    }, sort_keys=True)
+    }
+
+
+def facts_settings(settings: Settings) -> str:
+    """The build parameters as stored text; when they change, a load rebuilds everything."""
+    return json.dumps(build_parameters(settings), sort_keys=True)
 
 
 def _build_state(con: duckdb.DuckDBPyConnection) -> dict:
@@ -235,17 +240,7 @@ def _needs_full_rebuild(con: duckdb.DuckDBPyConnection, settings: Settings, befo
 def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool = True,
                   old_horizon: dt.datetime | None = None) -> None:
     """Recompute contact_facts and the marts: all of them, or only what this load's data can change."""
-    params = {
-        "full_rebuild": full,
-        "old_horizon": old_horizon,
-        "short_abandon_seconds": settings.short_abandon_seconds,
-        "fcr_same_reason": settings.fcr_same_reason,
-        "fcr_window_hours": settings.fcr_window_hours,
-        "sl_voice_seconds": settings.sl_threshold_voice_seconds,
-        "sl_other_seconds": settings.sl_threshold_other_seconds,
-        "reporting_timezone": settings.reporting_timezone,
-        "critical_items": settings.critical_items,
-    }
+    params = {"full_rebuild": full, "old_horizon": old_horizon, **build_parameters(settings)}
     sqlfiles.run(con, "contacts/build_params.sql", params)
     sqlfiles.run(con, "contacts/fact_scope.sql", params)
     if not full:
