@@ -158,11 +158,13 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
             sqlfiles.run(con, "staging/mapping_rules.sql")
     with _timed(timings, "quarantine"):
         _quarantine(con, spec, path, names, rejected, params["load_id"])
+    report = FileReport(file=str(path), kind=spec.table)
+    report.rows_read = con.execute("select count(*) from raw_input").fetchone()[0] + len(rejected)
+    con.execute("drop table raw_input")  # free its memory before the merge
     with _timed(timings, "merge"):
         valid = con.execute("select count(*) from staged where error is null").fetchone()[0]
         replaced = sqlfiles.run(con, MERGE_FILE[spec.table], params)[-1]
-    report = FileReport(file=str(path), kind=spec.table)
-    report.rows_read = con.execute("select count(*) from raw_input").fetchone()[0] + len(rejected)
+        con.execute("drop table staged")
     report.replaced = int(replaced or 0)
     report.loaded = valid - report.replaced
     reasons = con.execute(

@@ -176,3 +176,14 @@ def test_the_partner_scorecard_offers_the_report_downloads(env):
     at = visit("northwind", "partner")
     assert [b.label for b in at.download_button] == ["Report (CSV)", "Report (XLSX)", "Report (HTML)"]
     assert at.selectbox(key="scorecard_partner").options == ["Northwind Support"]
+
+
+def test_an_openid_identity_maps_to_one_user_by_email():
+    from etl.access import User, user_for_email
+
+    users = {"a": User(username="a", role="manager", email="Ann@Example.org"),
+             "b": User(username="b", role="partner", partners=["P"], email="bob@example.org"),
+             "c": User(username="c", role="partner", partners=["Q"], email="bob@example.org")}
+    assert user_for_email(users, "ann@example.org").username == "a"
+    assert user_for_email(users, "bob@example.org") is None  # ambiguous: refused
+    assert user_for_email(users, "eve@example.org") is None and user_for_email(users, None) is None

@@ -197,3 +197,21 @@ def test_the_html_report_opens_offline_in_chromium(data, tmp_path):
         browser.close()
     assert plots == 4 and title == f"Partner report — {PARTNER}"
     assert [u for u in requests if not u.startswith("file://")] == []
+
+
+def test_no_other_partners_names_in_any_format(db, data):
+    con = connect_read_only(db.db_path)
+    names = {v for row in con.execute(
+        "select agent_id, agent_name, team from agents where partner <> $p "
+        "union all select distinct partner, partner, partner from contact_facts where partner <> $p",
+        {"p": PARTNER}).fetchall() for v in row if v and len(v) > 3}
+    own = {v for row in con.execute("select agent_id, agent_name, team from agents where partner = $p",
+                                    {"p": PARTNER}).fetchall() for v in row if v}
+    con.close()
+    names = {n for n in names if not any(n in mine for mine in own)}  # "Scheduling" is inside "Scheduling overflow"
+    for fmt in ("csv", "html"):
+        text = render(data, fmt).decode()
+        assert sorted(n for n in names if n in text) == []
+    book = load_workbook(io.BytesIO(render(data, "xlsx")))
+    cells = " ".join(str(c) for sheet in book for row in sheet.values for c in row if c is not None)
+    assert sorted(n for n in names if n in cells) == []
