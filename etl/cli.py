@@ -260,9 +260,9 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
 
 
 DEMO_USERS = (
-    ("manager", "manager", [], [], "Morgan (support manager)"),
-    ("northwind", "partner", ["Northwind Support"], [], "Northwind Support (partner)"),
-    ("trainer", "trainer", [], ["Scheduling", "Referrals"], "Taylor (trainer, Scheduling and Referrals)"),
+    ("manager", "manager", [], [], "Morgan"),
+    ("northwind", "partner", ["Northwind Support"], [], "Northwind Support"),
+    ("trainer", "trainer", [], ["Scheduling", "Referrals"], "Taylor"),
 )
 
 
@@ -277,7 +277,7 @@ def _cmd_users_demo(args: argparse.Namespace) -> int:
         password = secrets.token_urlsafe(9)
         add_user(settings.users_file, User(username=username, role=role, partners=partners, teams=teams,
                                            display_name=name), password)
-        print(f"  {username:<10} {password:<14} {name}")
+        print(f"  {username:<10} {password:<14} {role}: {', '.join(partners + teams) or 'everything'}")
     return 0
 
 

@@ -25,9 +25,10 @@ if not partners:
     st.title("Partner scorecard")
     st.info("No partner has contacts in this period with these filters.")
     st.stop()
+st.title("Partner scorecard")
 partner = st.selectbox("Partner", partners, key="scorecard_partner")
 mine = view.filters.model_copy(update={"partners": [partner]})
-st.title(f"Partner scorecard — {partner}")
+st.header(partner)
 st.caption(f"Period {view.filters.date_from:%d %b %Y} – {view.filters.date_to:%d %b %Y}. Prepared "
            f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Contacts answered by the partner's agents, and "
            f"unanswered contacts in the partner's queues.")
