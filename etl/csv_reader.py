@@ -149,7 +149,8 @@ def mask_field(raw_text: str, index: int | None) -> str:
 
 def raw_text_sql(names: list[str]) -> str:
     """A DuckDB expression rebuilding a parsed row's CSV text from raw_input (alias r), with the patient reference
-    masked and identifier-like text in free-text fields scrubbed ($identifier_pattern)."""
+    masked and free-text fields scrubbed ($identifier_pattern), or masked whole where they repeat a patient
+    reference (temp table patient_named)."""
     parts = []
     for column in names:
         name = f'r."{column}"'
@@ -157,7 +158,8 @@ def raw_text_sql(names: list[str]) -> str:
             parts.append(f"case when {name} is null then '' else '{REDACTED}' end")
             continue
         if column in FREE_TEXT:
-            name = f"regexp_replace({name}, $identifier_pattern, '{REDACTED}', 'g')"
+            name = (f"case when r.rec_no in (select rec_no from patient_named) then '{REDACTED}' "
+                    f"else regexp_replace({name}, $identifier_pattern, '{REDACTED}', 'g') end")
         parts.append(
             f"case when {name} is null then '' "
             f"when regexp_matches({name}, '[\",\\n\\r]') then '\"' || replace({name}, '\"', '\"\"') || '\"' "

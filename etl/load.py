@@ -153,6 +153,8 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
     with _timed(timings, "read csv"):
         rejected = read_raw(con, spec, path, names) if mapping is None else read_mapped(con, mapping, path, settings)
     with _timed(timings, "staging (validate, type, pseudonymise)"):
+        named = "patient_named" if {"patient_ref", "reason"} <= set(spec.columns) else "patient_named_none"
+        sqlfiles.run(con, f"staging/{named}.sql")
         sqlfiles.run(con, f"staging/stg_{spec.table}.sql", params)
         if mapping is not None:
             sqlfiles.run(con, "staging/mapping_rules.sql")

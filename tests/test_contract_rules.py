@@ -141,6 +141,7 @@ def test_staging_models_produce_exactly_the_stored_columns(settings):
     for spec in FILE_SPECS:
         columns = ", ".join(f'null::varchar as "{c}"' for c in spec.columns)
         con.execute(f"create or replace temp table raw_input as select 1 as rec_no, 2 as line_no, {columns}")
+        sqlfiles.run(con, "staging/patient_named_none.sql")
         sqlfiles.run(con, f"staging/stg_{spec.table}.sql", params)
         staged = [r[0] for r in con.execute("describe staged").fetchall()]
         stored = [r[0] for r in con.execute(f"describe {targets[spec.table]}").fetchall()]

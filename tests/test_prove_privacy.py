@@ -1,5 +1,6 @@
-"""Proof of privacy: fake patient identifiers planted in a delivery (as patient references, and MRN-like numbers,
-phone numbers and e-mail addresses in the free-text fields) never appear in the warehouse files, the app's rendered
+"""Proof of privacy: fake patient identifiers planted in a delivery (as patient references; MRN-like numbers, phone
+numbers and e-mail addresses in the free-text fields; and a patient's name, which is also a patient reference of
+the delivery, written into a reason) never appear in the warehouse files, the app's rendered
 pages, the command line's exports or its load report; and a pseudonym cannot be recovered by hashing the space of
 10-digit numbers without the key."""
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.prove
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "privacy-key-0123456789abcdef"
 MRN, PHONE, EMAIL, NAME = "0048213377", "+1 (555) 201-7788", "jane.patient@example.org", "Jane Q. Patient"
-PLANTED = [MRN, "555) 201-7788", "201-7788", "jane.patient@example", NAME]
+PLANTED = [MRN, "555) 201-7788", "201-7788", "jane.patient@example", NAME, NAME.lower()]
 
 
 def planted_delivery(folder: Path) -> Path:
@@ -32,12 +33,16 @@ def planted_delivery(folder: Path) -> Path:
               "2026-01-05T09:05:20", "0", "30", "no", "no", "yes"],
              ["P2", PHONE, "q1", f"call back on {PHONE}", "A1", "2026-01-06T09:00:00", "2026-01-06T09:00:10",
               "2026-01-06T09:04:00", "0", "0", "no", "no", ""],
-             ["P3", NAME, "q2", f"wrote from {EMAIL}", "A2", "2026-01-07T11:00:00", "2026-01-07T11:00:30",
+             ["P3", NAME, "q2", f"{NAME} wrote from {EMAIL}", "A2", "2026-01-07T11:00:00", "2026-01-07T11:00:30",
               "2026-01-07T11:02:00", "", "", "", "", ""],
+             ["P6", MRN, "q2", f"asked for {NAME.lower()} again", "A2", "2026-01-07T12:00:00",
+              "2026-01-07T12:00:30", "2026-01-07T12:02:00", "", "", "", "", ""],
              # quarantined rows keep their raw text: it must be masked too
              ["P4", MRN, "q1", f"MRN {MRN} again", "A1", "2026-01-08T09:00:00", "2026-01-08T08:00:00",
               "2026-01-08T09:05:00", "0", "0", "no", "no", ""],
-             ["P5", PHONE, f"tel {PHONE}", "x"]]
+             ["P5", PHONE, f"tel {PHONE}", "x"],
+             ["P7", NAME, "q1", f"about {NAME}", "A1", "2026-01-08T10:00:00", "2026-01-08T09:00:00",
+              "2026-01-08T10:05:00", "0", "0", "no", "no", ""]]
     agents = [AGENTS[0], *AGENTS[1:]]
     qa = [QA[0], ["E9", "P1", "2026-01-06T09:00:00", f"qa lead {PHONE}", "identity_verified", "pass"]]
     return write_delivery(folder, {"agents.csv": agents, "queues.csv": QUEUES, "calls.csv": calls,

@@ -81,7 +81,8 @@ final as (
         'voice' as channel,
         ck_pseudonym(patient_ref, $ipad, $opad) as patient_pseudonym,
         ck_blank(queue) as queue,
-        ck_scrub(reason, $identifier_pattern) as reason,
+        case when rec_no in (select rec_no from patient_named) then '[redacted]'
+            else ck_scrub(reason, $identifier_pattern) end as reason,
         ck_blank(agent_id) as agent_id,
         offered_ts as offered_at,
         answered_ts as handled_at,
