@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import signal
 import sys
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from etl.warehouse import LoadInProgress, connect_read_only
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # a command line: end quietly when the reader of our output goes away (| head)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -186,7 +189,7 @@ def format_table(table: pd.DataFrame, by: list[str]) -> str:
         return "no contacts match these filters"
     dims = [d for d in DIMENSIONS if d in by]
     headers = [" / ".join(str(row[d]) for d in dims) or "all" for _, row in table.iterrows()]
-    names = [c for c in table.columns if c not in dims and not c.endswith(("_num", "_den"))]
+    names = [c for c in table.columns if c not in dims and not c.endswith(("_num", "_den", "_sumsq"))]
     lines = [f"{'KPI':<40}" + "".join(f"{h[:18]:>20}" for h in headers)]
     for name in names:
         values = "".join(f"{_show(name, v):>20}" for v in table[name])
