@@ -179,7 +179,6 @@ def run(contacts: int, days: int, data_dir: Path, out_json: Path) -> dict:
         generate(next_day, days=1, seed=12, contacts_per_day=per_day, end=END + dt.timedelta(days=1),
                  first_id=10**9 - 10**7, bad_rows=False)
     key = "bench-key-0123456789abcdef"
-    settings = Settings(pseudonym_key=key)
     with tempfile.TemporaryDirectory(dir=data_dir) as tmp:
         work = Path(tmp)
         db = work / "warehouse.duckdb"

@@ -15,6 +15,7 @@ from etl.settings import Settings
 from etl.warehouse import connect_read_only
 
 TEST_KEY = "test-key-0123456789abcdef"
+ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
 
 CALL_HEADER = ["call_id", "patient_ref", "queue", "reason", "agent_id", "offered_at", "answered_at", "ended_at",
@@ -136,3 +137,11 @@ def login(at, username: str):
     """Give an AppTest the session a successful log-in as `username` would have."""
     at.session_state["carekpi_session"] = session_token(SESSION_SECRET.encode(), username)
     return at
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> Settings:
+    """The shipped sample delivery, loaded once for every test that only reads it."""
+    settings = Settings(db_path=tmp_path_factory.mktemp("sample") / "carekpi.duckdb", pseudonym_key=TEST_KEY)
+    load([ROOT / "sample_data"], settings)
+    return settings

@@ -3,7 +3,6 @@ the cache, fail-closed for unmapped users, page lists per role, and the audit lo
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import stat
 from pathlib import Path
@@ -14,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 
 from etl import audit
 from etl.access import authenticate, load_users, session_token
-from etl.load import load
 from etl.settings import Settings
 from etl.warehouse import connect_read_only
 from tests.conftest import PASSWORDS, SESSION_SECRET, login
@@ -27,13 +25,6 @@ PAGES_BY_ROLE = {
     "harbor": ["overview", "channels", "quality", "partner"],
     "trainer": ["overview", "quality", "coaching"],
 }
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Settings:
-    settings = Settings(db_path=tmp_path_factory.mktemp("access") / "carekpi.duckdb", pseudonym_key=KEY)
-    load([ROOT / "sample_data"], settings)
-    return settings
 
 
 @pytest.fixture

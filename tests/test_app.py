@@ -25,13 +25,6 @@ APP = str(ROOT / "dashboard" / "app.py")
 KEY = "app-test-key-0123456789"
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Settings:
-    settings = Settings(db_path=tmp_path_factory.mktemp("app") / "carekpi.duckdb", pseudonym_key=KEY)
-    load([ROOT / "sample_data"], settings)
-    return settings
-
-
 @pytest.fixture
 def app(sample_db, users_env, monkeypatch):
     monkeypatch.setenv("CAREKPI_DB_PATH", str(sample_db.db_path))

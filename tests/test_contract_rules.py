@@ -9,7 +9,7 @@ import pytest
 
 from etl import sqlfiles
 from etl.contract import FILE_SPECS
-from etl.kpis import Filters, kpi_table
+from etl.kpis import kpi_table
 from etl.load import load
 from etl.privacy import IDENTIFIER_PATTERN
 from etl.settings import Settings, load_settings

@@ -8,9 +8,7 @@ import os
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
-import duckdb
 import pytest
 
 from etl.csv_reader import LoadError
@@ -19,7 +17,7 @@ from etl.load import load
 from etl.pseudonym import pseudonym
 from etl.settings import Settings
 from etl.warehouse import connect_read_only, snapshot_dir
-from tests.conftest import (AGENTS, CALL_HEADER, CALLS, EXAMPLE, JANUARY, NOW, QUEUES, SURVEYS, TEST_KEY,
+from tests.conftest import (AGENTS, CALL_HEADER, CALLS, EXAMPLE, JANUARY, NOW, SURVEYS, TEST_KEY,
                             count_records, write_delivery)
 
 

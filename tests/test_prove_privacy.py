@@ -7,7 +7,6 @@ pages, the command line's exports or its load report; and a pseudonym cannot be 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 

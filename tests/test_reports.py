@@ -18,7 +18,6 @@ from dashboard.downloads import safe_csv
 from etl import audit
 from etl.cli import main
 from etl.kpis import Filters, Scope, kpi_table
-from etl.load import load
 from etl.reports import FORMULA_TRIGGERS, HEADLINE, ReportData, ReportError, neutralise, render, report_data
 from etl.settings import Settings
 from etl.warehouse import connect_read_only
@@ -30,11 +29,8 @@ PARTNER = "Northwind Support"
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> Settings:
-    settings = Settings(db_path=tmp_path_factory.mktemp("reports") / "carekpi.duckdb", pseudonym_key=KEY,
-                        report_min_cell_size=0)
-    load([ROOT / "sample_data"], settings)
-    return settings
+def db(sample_db) -> Settings:
+    return sample_db.model_copy(update={"report_min_cell_size": 0})
 
 
 @pytest.fixture(scope="module")
