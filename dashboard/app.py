@@ -14,6 +14,7 @@ from dashboard.filters import anchor_day, sidebar_filters
 from dashboard.session import sign_out, signed_in_user
 from etl import audit
 from etl.access import scope_for
+from etl.kpis import Filters
 
 PAGES = (  # file, title, icon, roles that see it
     ("app_pages/overview.py", "Overview", ":material/dashboard:", {"manager", "partner", "trainer"}),
@@ -45,7 +46,7 @@ def main() -> None:
                 f"`carekpi load DIR --db {db_path}` with a delivery folder.")
         st.stop()
     probe = context.View(settings=config, db_path=db_path, snapshot=snapshot, scope=scope,
-                         filters=context.Filters(date_from=pd.Timestamp.today().date(),
+                         filters=Filters(date_from=pd.Timestamp.today().date(),
                                                  date_to=pd.Timestamp.today().date()))
     fresh = probe.warehouse("freshness")
     last_day, first_day = _as_date(fresh["last_day"]), _as_date(fresh["first_day"])

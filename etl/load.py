@@ -114,7 +114,7 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
         params["load_id"] = load_id
         before = _build_state(con)
-        reports = [_load_file(con, spec, path, names[path], params, timings, mapping, settings)
+        reports = [_load_file(con, spec, path, names[path], params, timings, mapping)
                    for spec, path in files]
         with _timed(timings, "contact facts and marts"):
             full = _needs_full_rebuild(con, settings, before)
@@ -148,10 +148,9 @@ def zone_traits(zone: str) -> tuple[bool, bool]:
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: list[str] | None,
-               params: dict, timings: dict[str, float], mapping: Mapping | None = None,
-               settings: Settings | None = None) -> FileReport:
+               params: dict, timings: dict[str, float], mapping: Mapping | None = None) -> FileReport:
     with _timed(timings, "read csv"):
-        rejected = read_raw(con, spec, path, names) if mapping is None else read_mapped(con, mapping, path, settings)
+        rejected = read_raw(con, spec, path, names) if mapping is None else read_mapped(con, mapping, path)
     with _timed(timings, "staging (validate, type, pseudonymise)"):
         named = "patient_named" if {"patient_ref", "reason"} <= set(spec.columns) else "patient_named_none"
         sqlfiles.run(con, f"staging/{named}.sql")

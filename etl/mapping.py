@@ -22,7 +22,6 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from etl.contract import SPEC_BY_FILE, FileSpec
 from etl.csv_reader import LoadError, RejectedLine
 from etl.privacy import scrub
-from etl.settings import Settings
 
 TABLE_FILES = {"calls": "calls.csv", "chats": "chats.csv", "surveys": "surveys.csv",
                "qa_evaluations": "qa_evaluations.csv", "agents": "agents.csv", "queues": "queues.csv"}
@@ -135,8 +134,7 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0]
 
 
-def read_mapped(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path,
-                settings: Settings) -> list[RejectedLine]:
+def read_mapped(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path) -> list[RejectedLine]:
     """Fill temp table raw_input (rec_no, line_no, every contract column as text, _raw_text, _rule_reason) from one
     source through the mapping; return the lines the reader could not parse."""
     con.execute("drop table if exists ck_reject_errors")
