@@ -26,7 +26,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from dashboard.charts import kpi_trend_chart
+from etl.charts import kpi_trend_chart
 from etl.kpis import KPI_BY_NAME, Filters, Kpi, Scope, all_kpis, kpi_table
 from etl.settings import Settings
 from etl.targets import status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import charts
+from etl import charts
 from etl.kpis import KPI_BY_NAME
 from etl.settings import Target
 
@@ -75,3 +75,17 @@ def test_agent_vs_team_chart_marks_flagged_agents_red():
     assert list(fig.data[0].marker.color) == [charts.STATUS_COLORS["red"], "#1565c0"]
     assert [round(v, 6) for v in fig.data[0].error_x.array] == [10.0, 10.0]
     assert fig.layout.xaxis.title.text == "%"
+
+
+def test_etl_never_imports_the_dashboard():
+    """Reports and the app share etl.charts; nothing under etl/ may depend on the Streamlit app."""
+    import ast
+    from pathlib import Path
+
+    offenders = []
+    for path in Path(charts.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "dashboard"]
+    assert offenders == []

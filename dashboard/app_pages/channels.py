@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts
+from etl import charts
 from dashboard.context import current
 from dashboard.downloads import table_button
 from dashboard.formatting import fmt

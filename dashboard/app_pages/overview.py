@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts
+from etl import charts
 from dashboard.context import current
 from dashboard.formatting import fmt, fmt_delta, is_missing
 from etl.kpis import KPI_BY_NAME

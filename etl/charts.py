@@ -1,5 +1,8 @@
 """Plotly chart builders: pure functions, data in and figure out, testable without Streamlit.
 
+Shared by the app's pages and the partner reports (etl/reports.py), so they live in etl/ and import nothing from
+dashboard/.
+
 Rates arrive as fractions (0–1) from kpi_table() and are drawn as percentages; seconds as seconds. Every chart
 states its axis units, draws targets as dashed lines, and uses one colour per channel and per status.
 """
