@@ -56,11 +56,13 @@ create or replace temp macro ck_bool_error(name, x) as
     case when ck_blank(x) is not null and ck_bool(x) is null
         then name || ' is not a boolean (true/false, yes/no, y/n, 1/0)' end;
 
-create or replace temp macro ck_int(x) as try_cast(trim(x) as bigint);
+-- a whole number that fits the warehouse's integer columns (NULL otherwise: quarantined, never a failed cast)
+create or replace temp macro ck_int(x) as try_cast(trim(x) as integer);
 
 create or replace temp macro ck_count_error(name, x) as
     case
         when ck_blank(x) is null then null
+        when ck_int(x) is null and try_cast(trim(x) as hugeint) is not null then name || ' is too large'
         when ck_int(x) is null then name || ' is not a whole number'
         when ck_int(x) < 0 then name || ' is negative'
     end;
