@@ -19,8 +19,10 @@ from typing import Literal
 import duckdb
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from etl import sqlfiles
 from etl.contract import SPEC_BY_FILE, FileSpec
 from etl.csv_reader import LoadError, RejectedLine
+from etl.mapping_lookups import Lookup, check_names, register
 from etl.privacy import scrub
 
 TABLE_FILES = {"calls": "calls.csv", "chats": "chats.csv", "surveys": "surveys.csv",
@@ -35,6 +37,24 @@ class Source(BaseModel):
     header: bool = True
     encoding: Literal["utf-8", "utf-16", "latin-1"] = "utf-8"
     skip: int = Field(0, ge=0)
+    # JSON only: one output row per element of nested arrays, outermost first. Each entry is a list-valued path
+    # over the row so far (e.g. "conversations", "conversations.participants", "participants.sessions"); the
+    # element is kept as a column named after the path's last part, so expressions read `sessions.mediaType`.
+    unnest: list[str] = Field(default_factory=list)
+    # with unnest: a condition choosing which elements are contact rows (e.g. only the agent and queue sessions
+    # of a conversation); the others are not records of this table and are not read
+    keep: str | None = None
+
+    @model_validator(mode="after")
+    def _unnest_paths(self) -> Source:
+        if self.unnest and self.format == "csv":
+            raise ValueError("unnest applies to JSON sources only")
+        if self.keep is not None and not self.unnest:
+            raise ValueError("keep applies with unnest only")
+        for path in self.unnest:
+            if not all(part.isidentifier() for part in path.split(".")):
+                raise ValueError(f"unnest path {path!r} is not a dotted list of field names")
+        return self
 
 
 class Rule(BaseModel):
@@ -49,6 +69,7 @@ class Mapping(BaseModel):
     source: Source = Field(default_factory=Source)
     columns: dict[str, str]
     rules: list[Rule] = Field(default_factory=list)
+    lookups: dict[str, Lookup] = Field(default_factory=dict)
 
     @property
     def spec(self) -> FileSpec:
@@ -63,6 +84,7 @@ class Mapping(BaseModel):
         missing = [c for c in spec.required if c not in self.columns]
         if missing:
             raise ValueError(f"no expression for required {self.table} column(s): {', '.join(missing)}")
+        check_names(self.lookups)
         return self
 
 
@@ -100,16 +122,32 @@ def _reader_sql(mapping: Mapping) -> str:
                 f"{literal}, store_rejects = true, rejects_table = 'ck_reject_errors', "
                 f"rejects_scan = 'ck_reject_scans')")
     fmt = "newline_delimited" if s.format == "jsonl" else "array"
-    return f"read_json($path, format = '{fmt}', records = true, maximum_object_size = 67108864)"
+    if s.unnest and s.format == "json":
+        fmt = "auto"  # an API page is one object holding the array (e.g. {"conversations": [...]})
+    return _unnested(s, f"read_json($path, format = '{fmt}', records = true, maximum_object_size = 67108864)")
+
+
+def _unnested(s: Source, reader: str) -> str:
+    """The reader with one row per element of each [source] unnest path, the element in a column named after the
+    path's last part (replacing a top-level list of the same name), filtered by [source] keep."""
+    sql = f"select * from {reader}"
+    for path in s.unnest:
+        parts = path.split(".")
+        column, source = f'"{parts[-1]}"', ".".join(f'"{part}"' for part in parts)
+        sql = (f"select * replace (unnest({source}) as {column}) from ({sql})" if len(parts) == 1
+               else f"select *, unnest({source}) as {column} from ({sql})")
+    return f"({sql}) where ({s.keep})" if s.keep else f"({sql})"
 
 
 def check(mapping: Mapping, sources: list[Path]) -> None:
     """Fail before loading when a source is missing, or a column or expression of the mapping does not work."""
     con = duckdb.connect()
     try:
+        sqlfiles.run(con, "mapping_macros.sql")
         for path in sources:
             if not Path(path).is_file():
                 raise LoadError(f"{path}: no such file")
+            register(con, mapping.lookups, path)
             try:
                 con.execute(f"create or replace temp table source_rows as select * from {_reader_sql(mapping)} "
                             "limit 1000", {"path": str(path)})
@@ -139,6 +177,8 @@ def read_mapped(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path) ->
     source through the mapping; return the lines the reader could not parse."""
     con.execute("drop table if exists ck_reject_errors")
     con.execute("drop table if exists ck_reject_scans")
+    sqlfiles.run(con, "mapping_macros.sql")
+    register(con, mapping.lookups, path)
     con.execute("create or replace temp table source_rows as select row_number() over () as rec_no, * from "
                 + _reader_sql(mapping), {"path": str(path)})
     columns = [f"({mapping.columns[c]})::varchar as \"{c}\"" if c in mapping.columns else f'null::varchar as "{c}"'

@@ -1,0 +1,36 @@
+-- Named scalar functions a mapping's expressions may call (etl/mapping.py registers them on the connection that
+-- checks and reads a mapped source). Each takes values of one source row and returns one value; none reads a
+-- table. Platforms' nested shapes and duration texts are handled here once, so mappings stay declarative.
+
+-- Genesys Cloud analytics conversation details. A session's metrics are a list of {name, value, emitDate}
+-- (durations in milliseconds) and its segments a list of {segmentStart, segmentEnd, segmentType, queueId, ...}.
+-- Elements are read through JSON so that a field no element of the file happens to carry (a page without any
+-- queueId, say) reads as NULL instead of failing the whole file.
+-- The value of one metric, summed if it appears more than once; NULL when absent.
+create or replace temp macro genesys_metric(metrics, metric_name) as
+    list_sum([(m ->> 'value')::bigint for m in coalesce(to_json(metrics)::json[], [])
+              if (m ->> 'name') = metric_name]);
+
+-- the earliest segmentStart / latest segmentEnd among a session's segments of one segmentType (any if NULL)
+create or replace temp macro genesys_segment_start(segments, segment_type) as
+    list_min([(s ->> 'segmentStart')::timestamptz for s in coalesce(to_json(segments)::json[], [])
+              if segment_type is null or (s ->> 'segmentType') = segment_type]);
+
+create or replace temp macro genesys_segment_end(segments, segment_type) as
+    list_max([(s ->> 'segmentEnd')::timestamptz for s in coalesce(to_json(segments)::json[], [])
+              if segment_type is null or (s ->> 'segmentType') = segment_type]);
+
+-- the queue a session's segments name (the first queueId given)
+create or replace temp macro genesys_queue_id(segments) as
+    [(s ->> 'queueId') for s in coalesce(to_json(segments)::json[], []) if (s ->> 'queueId') is not null][1];
+
+-- A duration written h:mm:ss (Five9 and most report exports; hours may exceed 24) as whole seconds, as text.
+-- Text of any other shape is returned unchanged, so the contract's whole-number check quarantines it with its
+-- reason instead of it turning silently into 0 or NULL.
+create or replace temp macro hms_seconds(x) as
+    case
+        when regexp_full_match(trim(x), '\d+:[0-5]\d:[0-5]\d')
+            then (split_part(trim(x), ':', 1)::bigint * 3600 + split_part(trim(x), ':', 2)::bigint * 60
+                  + split_part(trim(x), ':', 3)::bigint)::varchar
+        else x
+    end;
