@@ -1,8 +1,12 @@
 """Column mappings: load what a telephony or chat platform exports, described in TOML, without writing Python.
 
 A mapping names the contract table it feeds, how to read the source with DuckDB's own readers (CSV options, or
-JSON / JSON lines), the source time zone, and for each contract column a DuckDB SQL expression over the source's
-columns. Optional rules quarantine rows by a SQL condition with a reason. The mapped rows then go through every
+JSON: an array, JSON lines or records concatenated with no delimiter as Kinesis Firehose writes them; any of them
+gzipped), the source time zone, reusable named values (`[let]`), and for each contract column a DuckDB SQL
+expression over the source's columns (or a list of them: a composite id). Optional rules quarantine rows by a SQL
+condition with a reason; `[dedupe]` keeps the newest copy of a contact by the vendor's update time, within a delivery
+and across deliveries; `clock_skew_seconds` tolerates clocks that disagree by a second or two; `unknown_agent` keeps
+an answered contact whose agent is not known under a placeholder id. docs/mappings.md explains each. The mapped rows then go through every
 rule of the core (staging, quarantine, merge). The expressions are configuration written by whoever runs the
 load, like a dbt model: they are checked against each source before anything is loaded, and a missing column or
 an invalid expression is reported with the column and the expression named. Data values are never formatted into
@@ -14,15 +18,16 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import duckdb
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from etl import sqlfiles
 from etl.contract import SPEC_BY_FILE, FileSpec
 from etl.csv_reader import LoadError, RejectedLine
 from etl.mapping_lookups import Lookup, check_names, register
+from etl.mapping_sql import SRC, raw_input_sql, reader, scope_sql, tolerated_sql, values_sql
 from etl.privacy import scrub
 
 TABLE_FILES = {"calls": "calls.csv", "chats": "chats.csv", "surveys": "surveys.csv",
@@ -30,7 +35,8 @@ TABLE_FILES = {"calls": "calls.csv", "chats": "chats.csv", "surveys": "surveys.c
 
 
 class Source(BaseModel):
-    format: Literal["csv", "json", "jsonl"] = "csv"
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not ignored
+    format: Literal["csv", "json", "jsonl"] = "csv"  # jsonl: JSON lines or Firehose's concatenated records
     delimiter: str = ","
     quote: str = '"'
     escape: str = '"'
@@ -58,18 +64,41 @@ class Source(BaseModel):
 
 
 class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not ignored
     when: str  # a SQL condition over the source's columns
     reason: str = Field(min_length=3)
 
 
+class Dedupe(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not ignored
+    version: str  # an expression giving the vendor's update time of the record (a timestamp): the newest copy wins
+
+
+NAME = r"^[A-Za-z][A-Za-z0-9_]*$"  # a plain identifier, usable unquoted
+
+
 class Mapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt key is an error, not ignored
     name: str = ""
     table: Literal["calls", "chats", "surveys", "qa_evaluations", "agents", "queues"]
     timezone: str | None = None
     source: Source = Field(default_factory=Source)
-    columns: dict[str, str]
+    let: dict[Annotated[str, StringConstraints(pattern=NAME)], str] = Field(default_factory=dict)
+    columns: dict[str, str | Annotated[list[str], Field(min_length=2)]]
     rules: list[Rule] = Field(default_factory=list)
+    dedupe: Dedupe | None = None
+    clock_skew_seconds: float = Field(0, ge=0, le=300)
+    unknown_agent: str | None = Field(None, min_length=1)
     lookups: dict[str, Lookup] = Field(default_factory=dict)
+
+    def expressions(self) -> list[tuple[str, str]]:
+        """Every SQL expression the mapping's author wrote, named by where it stands (for checks and errors)."""
+        found = [(f"let {name}", e) for name, e in self.let.items()]
+        for column, value in self.columns.items():
+            found += [(f"column {column}", e) for e in (value if isinstance(value, list) else [value])]
+        found += [("rule", rule.when) for rule in self.rules]
+        found += [("keep", self.source.keep)] if self.source.keep else []
+        return found + ([("dedupe version", self.dedupe.version)] if self.dedupe else [])
 
     @property
     def spec(self) -> FileSpec:
@@ -111,61 +140,54 @@ def load_mapping(reference: str | Path) -> Mapping:
         raise LoadError(f"{reference}: {problems}") from None
 
 
-def _reader_sql(mapping: Mapping) -> str:
-    """The DuckDB table function that reads one source file ($path), every column as text where it can."""
-    s = mapping.source
-    if s.format == "csv":
-        # options are the mapping's own configuration, quoted as SQL string literals
-        options = {"delim": s.delimiter, "quote": s.quote, "escape": s.escape, "encoding": s.encoding}
-        literal = ", ".join(f"{k} = '{v.replace(chr(39), chr(39) * 2)}'" for k, v in options.items())
-        return (f"read_csv($path, header = {str(s.header).lower()}, skip = {int(s.skip)}, all_varchar = true, "
-                f"{literal}, store_rejects = true, rejects_table = 'ck_reject_errors', "
-                f"rejects_scan = 'ck_reject_scans')")
-    fmt = "newline_delimited" if s.format == "jsonl" else "array"
-    if s.unnest and s.format == "json":
-        fmt = "auto"  # an API page is one object holding the array (e.g. {"conversations": [...]})
-    return _unnested(s, f"read_json($path, format = '{fmt}', records = true, maximum_object_size = 67108864)")
+VERSIONS = ("create table if not exists mapping_versions (dedupe_key varchar primary key, version timestamptz)")
 
 
-def _unnested(s: Source, reader: str) -> str:
-    """The reader with one row per element of each [source] unnest path, the element in a column named after the
-    path's last part (replacing a top-level list of the same name), filtered by [source] keep."""
-    sql = f"select * from {reader}"
-    for path in s.unnest:
-        parts = path.split(".")
-        column, source = f'"{parts[-1]}"', ".".join(f'"{part}"' for part in parts)
-        sql = (f"select * replace (unnest({source}) as {column}) from ({sql})" if len(parts) == 1
-               else f"select *, unnest({source}) as {column} from ({sql})")
-    return f"({sql}) where ({s.keep})" if s.keep else f"({sql})"
+def open_source(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path, limit: int | None = None) -> None:
+    """Temp table source_rows: the source file's records (the first `limit` only, when given), numbered from 1."""
+    sqlfiles.run(con, "mapping_macros.sql")  # named functions expressions may call
+    register(con, mapping.lookups, path)  # lookup_<name>() from the lists beside the source
+    cap = f" limit {int(limit)}" if limit is not None else ""
+    con.execute(f"create or replace temp table source_rows as select row_number() over () as {SRC}, * "
+                f"from {reader(mapping, path)}{cap}", {"path": str(path)})
+    present = {name for (name,) in con.execute(
+        "select column_name from (describe source_rows)").fetchall()}
+    clashes = sorted(set(mapping.let) & present)
+    if clashes:
+        raise LoadError(f"{path}: [let] names that are also source columns: {', '.join(clashes)} "
+                        "(choose other names)")
 
 
 def check(mapping: Mapping, sources: list[Path]) -> None:
     """Fail before loading when a source is missing, or a column or expression of the mapping does not work."""
     con = duckdb.connect()
     try:
-        sqlfiles.run(con, "mapping_macros.sql")
         for path in sources:
             if not Path(path).is_file():
                 raise LoadError(f"{path}: no such file")
-            register(con, mapping.lookups, path)
             try:
-                con.execute(f"create or replace temp table source_rows as select * from {_reader_sql(mapping)} "
-                            "limit 1000", {"path": str(path)})
+                open_source(con, mapping, path, limit=1000)
             except duckdb.Error as exc:
                 raise LoadError(f"{path}: cannot be read as {mapping.source.format} ({_first_line(exc)})") from None
-            for column, expression in mapping.columns.items():
-                _probe(con, path, f"column {column}", expression)
-            for rule in mapping.rules:
-                _probe(con, path, "rule", rule.when)
+            _probe_all(con, mapping, path)
     finally:
         con.close()
 
 
-def _probe(con: duckdb.DuckDBPyConnection, path: Path, what: str, expression: str) -> None:
+def _probe_all(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path) -> None:
+    """Try each expression where it stands (after the lets before it), then the whole mapping together."""
+    names = list(mapping.let)
+    for what, expression in mapping.expressions():
+        before = names.index(what[4:]) if what.startswith("let ") else None
+        try:
+            con.execute(f"select ({expression}) from ({scope_sql(mapping, before)}) limit 0")  # the author's own
+        except duckdb.Error as exc:
+            raise LoadError(
+                f"{path}: {what}: expression {expression!r} does not work here: {_first_line(exc)}") from None
     try:
-        con.execute(f"select ({expression}) from source_rows limit 0")  # the mapping's own expression
+        con.execute(f"select * from ({tolerated_sql(mapping, values_sql(mapping))}) limit 0")
     except duckdb.Error as exc:
-        raise LoadError(f"{path}: {what}: expression {expression!r} does not work here: {_first_line(exc)}") from None
+        raise LoadError(f"{path}: the mapping's expressions do not work together: {_first_line(exc)}") from None
 
 
 def _first_line(exc: Exception) -> str:
@@ -173,25 +195,16 @@ def _first_line(exc: Exception) -> str:
 
 
 def read_mapped(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path) -> list[RejectedLine]:
-    """Fill temp table raw_input (rec_no, line_no, every contract column as text, _raw_text, _rule_reason) from one
-    source through the mapping; return the lines the reader could not parse."""
+    """Fill temp table raw_input (rec_no, line_no, every contract column as text, _raw_text, _rule_reason,
+    _dedupe_key, _version) from one source through the mapping; return the lines the reader could not parse."""
     con.execute("drop table if exists ck_reject_errors")
     con.execute("drop table if exists ck_reject_scans")
-    sqlfiles.run(con, "mapping_macros.sql")
-    register(con, mapping.lookups, path)
-    con.execute("create or replace temp table source_rows as select row_number() over () as rec_no, * from "
-                + _reader_sql(mapping), {"path": str(path)})
-    columns = [f"({mapping.columns[c]})::varchar as \"{c}\"" if c in mapping.columns else f'null::varchar as "{c}"'
-               for c in mapping.spec.columns]
-    rules = " ".join(f"when ({rule.when}) then '{rule.reason.replace(chr(39), chr(39) * 2)}'"
-                     for rule in mapping.rules)
+    con.execute(VERSIONS)
+    open_source(con, mapping, path)
+    con.execute("create or replace temp table mapped_rows as " + tolerated_sql(mapping, values_sql(mapping)))
     line_offset = 1 + mapping.source.skip if mapping.source.format == "csv" and mapping.source.header else 0
-    con.execute(
-        "create or replace temp table raw_input as select rec_no, rec_no + $offset as line_no, "
-        + ", ".join(columns)
-        + ", to_json(source_rows)::varchar as _raw_text, "
-        + (f"case {rules} end" if rules else "null::varchar") + " as _rule_reason from source_rows",
-        {"offset": line_offset})
+    con.execute("create or replace temp table raw_input as " + raw_input_sql(mapping, line_offset))
+    con.execute("drop table mapped_rows")
     rejected = []
     if mapping.source.format == "csv":
         for line, error_type, text in con.execute(
