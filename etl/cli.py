@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import ValidationError
 
+from etl import mapping_preview
 from etl.csv_reader import LoadError
 from etl.kpis import DIMENSIONS, KPI_BY_NAME, Filters, kpi_table
 from etl.load import LoadReport, load
@@ -122,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default="var/bench", help="where generated deliveries are kept between runs")
     p.add_argument("--out", default=None, help="JSON results file (default bench-results/bench-N.json)")
     p.set_defaults(func=_cmd_bench)
+    mapping_preview.register(sub)
     return parser
 
 

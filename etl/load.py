@@ -94,19 +94,7 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
         check(mapping, [path for _, path in files])
         names = {path: None for _, path in files}
     started = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
-    key_pads = pads(key_bytes(settings))
-    zone = (mapping.timezone if mapping and mapping.timezone else None) or settings.source_timezone
-    is_utc, has_dst = zone_traits(zone)
-    params = {
-        "source_tz": zone,
-        "source_is_utc": is_utc,
-        "source_has_dst": has_dst,
-        "load_started": started,
-        "future_hours": settings.future_tolerance_hours,
-        "ipad": key_pads.inner,
-        "opad": key_pads.outer,
-        "identifier_pattern": IDENTIFIER_PATTERN,
-    }
+    params = load_parameters(settings, mapping, started)
     timings: dict[str, float] = {}
     with _timed(timings, "snapshot copy and swap"), writable_snapshot(settings.db_path, settings.load_memory_limit) as con:
         sqlfiles.run(con, "macros.sql")
@@ -128,6 +116,23 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
              "report": report.to_json()},
         )
     return report
+
+
+def load_parameters(settings: Settings, mapping: Mapping | None, started: dt.datetime) -> dict:
+    """The parameters the staging SQL checks and types rows with (also used by `carekpi mapping preview`)."""
+    key_pads = pads(key_bytes(settings))
+    zone = (mapping.timezone if mapping and mapping.timezone else None) or settings.source_timezone
+    is_utc, has_dst = zone_traits(zone)
+    return {
+        "source_tz": zone,
+        "source_is_utc": is_utc,
+        "source_has_dst": has_dst,
+        "load_started": started,
+        "future_hours": settings.future_tolerance_hours,
+        "ipad": key_pads.inner,
+        "opad": key_pads.outer,
+        "identifier_pattern": IDENTIFIER_PATTERN,
+    }
 
 
 @contextmanager

@@ -194,13 +194,15 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0]
 
 
-def read_mapped(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path) -> list[RejectedLine]:
+def read_mapped(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path,
+                limit: int | None = None) -> list[RejectedLine]:
     """Fill temp table raw_input (rec_no, line_no, every contract column as text, _raw_text, _rule_reason,
-    _dedupe_key, _version) from one source through the mapping; return the lines the reader could not parse."""
+    _dedupe_key, _version) from one source (its first `limit` records only, when given) through the mapping;
+    return the lines the reader could not parse."""
     con.execute("drop table if exists ck_reject_errors")
     con.execute("drop table if exists ck_reject_scans")
     con.execute(VERSIONS)
-    open_source(con, mapping, path)
+    open_source(con, mapping, path, limit)
     con.execute("create or replace temp table mapped_rows as " + tolerated_sql(mapping, values_sql(mapping)))
     line_offset = 1 + mapping.source.skip if mapping.source.format == "csv" and mapping.source.header else 0
     con.execute("create or replace temp table raw_input as " + raw_input_sql(mapping, line_offset))
