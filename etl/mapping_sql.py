@@ -153,7 +153,8 @@ def raw_input_sql(mapping: Mapping, line_offset: int) -> str:
         f"select row_number() over (order by k.key nulls first, m.__ck_version nulls first, m.{SRC}) as rec_no, "
         f"m.{SRC} + {line_offset} as line_no, {columns}, m.{RAW} as _raw_text, "
         "coalesce(m.__ck_rule, "
-        f"case when m.__ck_version is null then {literal(f'no version ({by}) to tell the newest copy by')} "
+        "case when k.key is null then null "  # no id: the core says so
+        f"when m.__ck_version is null then {literal(f'no version ({by}) to tell the newest copy by')} "
         "when row_number() over (partition by k.key order by m.__ck_version desc, m." + SRC + " desc) > 1 "
         f"then {literal(f'an older copy of a contact in this delivery (newest {by} kept)')} "
         "when v.version > m.__ck_version "

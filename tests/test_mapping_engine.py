@@ -110,11 +110,12 @@ def test_an_older_copy_delivered_later_does_not_go_back_in_time(tmp_path, settin
     assert (f.replaced, f.quarantined) == (1, 0)
 
 
-def test_a_record_without_a_version_is_quarantined_when_dedupe_is_on(tmp_path, settings):
+def test_a_record_without_a_version_or_an_id_is_quarantined_when_dedupe_is_on(tmp_path, settings):
     source = tmp_path / "d.jsonl"
-    source.write_text(json.dumps(record("a", updated=None)) + json.dumps(record("b")))
+    source.write_text(json.dumps(record("a", updated=None)) + json.dumps(record("b")) + json.dumps(record(None)))
     (f,) = load([source], settings, now=NOW, mapping=mapping(tmp_path, DEDUPE)).files
-    assert (f.loaded, f.reasons) == (1, {"no version (Updated) to tell the newest copy by": 1})
+    assert (f.loaded, f.reasons) == (1, {"no version (Updated) to tell the newest copy by": 1,
+                                         "call_id is missing": 1})
 
 
 LET = '''[let]
