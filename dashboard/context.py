@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from etl import views
+from etl.defaults import Comparison, comparison, fcr_closed_through, fcr_filters
 from etl.kpis import Filters, Scope, kpi_table
 from etl.settings import Settings, load_settings
 from etl.warehouse import connect_read_only, snapshot_id
@@ -131,6 +132,18 @@ class View:
             "date_from": self.filters.date_from - dt.timedelta(days=length),
             "date_to": self.filters.date_from - dt.timedelta(days=1),
         })
+
+    def comparison(self) -> Comparison:
+        """Like with like: the period cut at the latest day with data, and as many days just before it."""
+        last_day = self.warehouse("freshness")["last_day"]
+        return comparison(self.filters, None if pd.isna(last_day) else pd.Timestamp(last_day).date())
+
+    def fcr_filters(self, filters: Filters | None = None) -> Filters | None:
+        """The filters over the latest period of the same length whose FCR windows have all closed (the filters
+        themselves when they have); None when no window has closed yet."""
+        horizon = self.warehouse("freshness").get("fcr_horizon_at")
+        closed = fcr_closed_through(horizon, self.settings.fcr_window_hours, self.settings.reporting_timezone)
+        return fcr_filters(filters or self.filters, closed)
 
     def agent_label(self, agent: str | None) -> str:
         if agent is None:

@@ -44,8 +44,32 @@ def _target_trace(fig: go.Figure, xs: list, value: float) -> None:
                              line=dict(color=TARGET_COLOR, dash="dash")))
 
 
-def kpi_trend_chart(frame: pd.DataFrame, kpi: Kpi, target: Target | None, x: str = "day") -> go.Figure:
-    """A KPI over time (one row per period in `frame[x]`) with its target as a dashed line."""
+PERIOD_DAYS = {"day": 1, "week": 7}
+X_TITLES = {"day": "day", "week": "week starting Monday"}
+
+
+def _period_span(values, x: str) -> list:
+    """The x range covering every period whole: from half a period before the first to half after the last.
+    Keeps a lone week from collapsing to a point (millisecond ticks, a zero-length target line)."""
+    dates = pd.to_datetime(pd.Series(values))
+    half = pd.Timedelta(days=PERIOD_DAYS[x]) / 2
+    return [dates.min() - half, dates.max() + half]
+
+
+def _date_axis(fig: go.Figure, values, x: str) -> None:
+    """A date axis for `day`/`week` periods: dates as dates, one tick per period when there are few."""
+    if x not in PERIOD_DAYS or len(values) == 0:
+        return
+    count = pd.Series(values).nunique()
+    step = dict(dtick=PERIOD_DAYS[x] * 86_400_000, tick0=pd.to_datetime(pd.Series(values)).min()) if count <= 10 \
+        else {}
+    fig.update_xaxes(type="date", tickformat="%d %b %Y" if count <= 3 else "%d %b", range=_period_span(values, x),
+                     **step)
+
+
+def kpi_trend_chart(frame: pd.DataFrame, kpi: Kpi, target: Target | None, x: str = "day",
+                    title: str | None = None) -> go.Figure:
+    """A KPI over time (one row per period in `frame[x]`) with its target as a dashed line across the periods."""
     fig = go.Figure(go.Scatter(
         x=frame[x], y=scale(kpi, frame[kpi.name]), mode="lines+markers", name=kpi.label,
         customdata=frame[[f"{kpi.name}_num", f"{kpi.name}_den"]] if kpi.ratio else None,
@@ -54,25 +78,33 @@ def kpi_trend_chart(frame: pd.DataFrame, kpi: Kpi, target: Target | None, x: str
     ))
     if target is not None and len(frame):
         level = target.value * 100 if kpi.unit == "rate" else target.value
-        _target_trace(fig, [frame[x].min(), frame[x].max()], level)
-    return _layout(fig, kpi.label, x, f"{kpi.label} ({UNIT_TITLES[kpi.unit]})")
+        xs = _period_span(frame[x], x) if x in PERIOD_DAYS else [frame[x].min(), frame[x].max()]
+        _target_trace(fig, xs, level)
+    _date_axis(fig, frame[x], x)
+    return _layout(fig, title or kpi.label, X_TITLES.get(x, x), f"{kpi.label} ({UNIT_TITLES[kpi.unit]})")
 
 
-def intraday_chart(frame: pd.DataFrame, sl_target: Target | None) -> go.Figure:
-    """Offered and handled contacts by hour of day (bars) and service level (line, right axis)."""
+def intraday_chart(frame: pd.DataFrame, sl_target: Target | None, queue_measures: bool = True) -> go.Figure:
+    """Offered and handled contacts by hour of day (bars) and service level (line, right axis, 0–100 % in steps of
+    20). The target is a dashed trace on the right axis named in the legend, so it never stretches the bars' axis.
+    Without queue measures (a selection of agents) only the handled contacts are drawn."""
     hours = pd.DataFrame({"hour": range(24)}).merge(frame, on="hour", how="left")
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Bar(x=hours["hour"], y=hours["contacts_offered"], name="offered", marker_color="#90caf9"))
+    if queue_measures:
+        fig.add_trace(go.Bar(x=hours["hour"], y=hours["contacts_offered"], name="offered", marker_color="#90caf9"))
     fig.add_trace(go.Bar(x=hours["hour"], y=hours["contacts_handled"], name="handled", marker_color="#1565c0"))
-    fig.add_trace(go.Scatter(x=hours["hour"], y=hours["service_level"] * 100, name="service level",
-                             mode="lines+markers", line_color="#2e7d32", connectgaps=False), secondary_y=True)
-    if sl_target is not None:
-        fig.add_hline(y=sl_target.value * 100, line_dash="dash", line_color=TARGET_COLOR, secondary_y=True,
-                      annotation_text="service-level target", annotation_position="top left")
-    fig.update_layout(barmode="overlay")
-    _layout(fig, "Intraday profile", "hour of day", "contacts")
-    fig.update_yaxes(title_text="contacts", secondary_y=False)
-    fig.update_yaxes(title_text="service level (%)", range=[0, 105], secondary_y=True, showgrid=False)
+    if queue_measures:
+        fig.add_trace(go.Scatter(x=hours["hour"], y=hours["service_level"] * 100, name="service level",
+                                 mode="lines+markers", line_color="#2e7d32", connectgaps=False), secondary_y=True)
+    if sl_target is not None and queue_measures:
+        fig.add_trace(go.Scatter(x=[-0.5, 23.5], y=[sl_target.value * 100] * 2, mode="lines", hoverinfo="skip",
+                                 name="service-level target", line=dict(color=TARGET_COLOR, dash="dash")),
+                      secondary_y=True)
+    fig.update_layout(barmode="overlay", legend=dict(orientation="h", y=-0.25))
+    _layout(fig, "Intraday profile", "hour of day", "contacts", height=360)
+    fig.update_yaxes(title_text="contacts", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title_text="service level (%)", range=[0, 105], tickmode="linear", tick0=0, dtick=20,
+                     secondary_y=True, showgrid=False)
     fig.update_xaxes(dtick=1, range=[-0.5, 23.5])
     return fig
 
@@ -85,7 +117,8 @@ def channel_mix_chart(frame: pd.DataFrame, x: str = "day") -> go.Figure:
                                  mode="lines", line_color=channel_color(channel),
                                  hovertemplate="%{y:.1f}%<extra>" + channel + "</extra>"))
     fig.update_yaxes(range=[0, 100])
-    return _layout(fig, "Channel mix (share of offered)", x, "share of offered (%)")
+    _date_axis(fig, frame[x], x)
+    return _layout(fig, "Channel mix (share of offered)", X_TITLES.get(x, x), "share of offered (%)")
 
 
 def kpi_by_channel_chart(frame: pd.DataFrame, kpi: Kpi, target: Target | None) -> go.Figure:
@@ -99,11 +132,13 @@ def kpi_by_channel_chart(frame: pd.DataFrame, kpi: Kpi, target: Target | None) -
 
 
 def queue_channel_heatmap(frame: pd.DataFrame, kpi: Kpi) -> go.Figure:
-    """A KPI per queue (rows) and channel (columns)."""
+    """A KPI per queue (rows) and channel (columns), on a fixed colour scale: 0–100 % for rates, 0 to the
+    largest value otherwise, so a colour means the same value in every view."""
     grid = frame.pivot_table(index="queue", columns="channel", values=kpi.name, aggfunc="first")
     values = grid * 100 if kpi.unit == "rate" else grid
+    top = 100 if kpi.unit == "rate" else max(float(values.max().max()) if values.notna().any().any() else 1, 1)
     fig = go.Figure(go.Heatmap(z=values.to_numpy(), x=list(grid.columns), y=list(grid.index),
-                               colorscale="Blues", colorbar_title=UNIT_TITLES[kpi.unit],
+                               colorscale="Blues", zmin=0, zmax=top, colorbar_title=UNIT_TITLES[kpi.unit],
                                texttemplate="%{z:.1f}", hovertemplate="%{y} / %{x}: %{z:.1f}<extra></extra>"))
     return _layout(fig, f"{kpi.label} by queue and channel", "channel", "queue")
 
@@ -126,7 +161,10 @@ def qa_trend_chart(frame: pd.DataFrame, x: str = "week") -> go.Figure:
     fig = go.Figure()
     for item, rows in frame.sort_values(x).groupby("item", sort=True):
         fig.add_trace(go.Scatter(x=rows[x], y=rows["rate"] * 100, name=item, mode="lines+markers"))
-    return _layout(fig, "QA pass rate by item", x, "pass rate (%)")
+    if len(frame):
+        _date_axis(fig, frame[x], x)
+    fig.update_yaxes(range=[0, 105])
+    return _layout(fig, "QA pass rate by item", X_TITLES.get(x, x), "pass rate (%)")
 
 
 def agent_vs_team_chart(frame: pd.DataFrame, measure_label: str, unit: str) -> go.Figure:

@@ -17,8 +17,26 @@ def test_kpi_trend_chart_draws_percentages_and_the_target():
     assert list(trace.y) == [75.0, 90.0]
     assert fig.layout.yaxis.title.text == "Service level (%)"
     assert fig.layout.xaxis.title.text == "day"
-    assert (target.name, list(target.y), list(target.x), target.line.dash) == (
-        "target", [80.0, 80.0], ["2026-01-05", "2026-01-06"], "dash")
+    assert (target.name, list(target.y), target.line.dash) == ("target", [80.0, 80.0], "dash")
+    # the target spans both days whole: from noon before the first to noon after the last
+    assert [str(t) for t in target.x] == ["2026-01-04 12:00:00", "2026-01-06 12:00:00"]
+    assert fig.layout.xaxis.type == "date" and fig.layout.xaxis.dtick == 86_400_000
+
+
+def test_a_lone_week_has_a_date_axis_a_week_wide_and_a_target_across_it():
+    """One week (the default period) once drew millisecond ticks, a lone dot and a zero-length target line."""
+    frame = pd.DataFrame({"week": ["2026-11-16"], "service_level": [0.75], "service_level_num": [75],
+                          "service_level_den": [100]})
+    fig = charts.kpi_trend_chart(frame, KPI_BY_NAME["service_level"], Target(value=0.8), x="week")
+    axis = fig.layout.xaxis
+    assert axis.type == "date" and axis.tickformat == "%d %b %Y" and axis.dtick == 7 * 86_400_000
+    start, end = (pd.Timestamp(v) for v in axis.range)
+    assert end - start == pd.Timedelta(days=7) and start < pd.Timestamp("2026-11-16") < end
+    target = fig.data[1]
+    assert pd.Timestamp(target.x[1]) - pd.Timestamp(target.x[0]) == pd.Timedelta(days=7)
+    assert axis.title.text == "week starting Monday"
+    qa = charts.qa_trend_chart(pd.DataFrame({"week": ["2026-11-16"], "item": ["Tone"], "rate": [0.5]}))
+    assert qa.layout.xaxis.type == "date" and qa.layout.xaxis.dtick == 7 * 86_400_000
 
 
 def test_seconds_are_not_scaled_and_no_target_means_no_line():
@@ -34,17 +52,21 @@ def test_intraday_chart_has_all_24_hours_and_sl_on_the_right_axis():
     frame = pd.DataFrame({"hour": [9, 10], "contacts_offered": [10, 20], "contacts_handled": [9, 18],
                           "service_level": [0.5, 1.0]})
     fig = charts.intraday_chart(frame, Target(value=0.8))
-    offered, handled, sl = fig.data
+    offered, handled, sl = fig.data[:3]
     assert list(offered.x) == list(range(24))
     assert offered.y[9] == 10 and pd.isna(offered.y[0])
     assert sl.yaxis == "y2" and sl.y[10] == 100.0
     assert fig.layout.yaxis2.title.text == "service level (%)"
     assert fig.layout.yaxis.title.text == "contacts"
-    assert fig.layout.shapes[0].y0 == 80.0 and fig.layout.shapes[0].yref == "y2"
+    # the target is a legend entry on the right axis: no annotation stretching the contacts axis
+    target = fig.data[3]
+    assert (target.name, list(target.y), target.yaxis) == ("service-level target", [80.0, 80.0], "y2")
+    assert not fig.layout.annotations and not fig.layout.shapes
+    assert (fig.layout.yaxis2.dtick, list(fig.layout.yaxis2.range)) == (20, [0, 105])
 
 
 def test_channel_mix_uses_one_colour_per_channel_and_stacks():
-    frame = pd.DataFrame({"day": ["d1", "d1", "d2", "d2"], "channel": ["voice", "chat", "voice", "chat"],
+    frame = pd.DataFrame({"day": ["2026-01-05", "2026-01-05", "2026-01-06", "2026-01-06"], "channel": ["voice", "chat", "voice", "chat"],
                           "channel_share": [0.6, 0.4, 0.7, 0.3]})
     fig = charts.channel_mix_chart(frame)
     colours = {t.name: t.line.color for t in fig.data}
@@ -60,6 +82,7 @@ def test_queue_channel_heatmap_and_qa_items():
     fig = charts.queue_channel_heatmap(frame, KPI_BY_NAME["abandon_rate"])
     assert list(fig.data[0].x) == ["chat", "voice"] and list(fig.data[0].y) == ["q1", "q2"]
     assert fig.data[0].z[0][0] == 20.0 and pd.isna(fig.data[0].z[1][0])
+    assert (fig.data[0].zmin, fig.data[0].zmax) == (0, 100)  # a colour means the same rate in every view
     items = pd.DataFrame({"item": ["identity_verified", "tone"], "rate": [0.9, 0.5], "num": [9, 1],
                           "den": [10, 2]})
     qa = charts.qa_items_chart(items, ["identity_verified"])

@@ -1,73 +1,96 @@
-"""Overview: KPI tiles against the previous period and targets, daily trends, the intraday profile, freshness."""
+"""Overview: KPI tiles against the previous period and targets, daily trends, the intraday profile, freshness.
+
+Like with like: a period running past the data is cut at the latest day with data and compared with as many days
+before, said at the top. FCR is shown for the latest period of the same length whose windows have closed, labelled
+so (etl/defaults.py)."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
-from etl import charts
 from dashboard.context import current
-from dashboard.formatting import fmt, fmt_delta, is_missing
+from dashboard.tiles import kpi_tile
+from etl import charts
+from etl.defaults import comparison, measures_for, period_label
 from etl.kpis import KPI_BY_NAME
-from etl.targets import status
 
 TILES = ("contacts_offered", "service_level", "abandon_rate", "asa_seconds", "aht_seconds",
          "fcr_rate", "csat_top2_rate", "qa_compliant_rate", "transfer_rate", "clinical_escalation_rate")
 TRENDS = ("service_level", "abandon_rate", "fcr_rate", "csat_top2_rate")
-BADGE = {"green": ":green-badge[on target]", "amber": ":orange-badge[near target]",
-         "red": ":red-badge[off target]", "none": ""}
+PER_ROW = 5
 
 view = current()
 st.title("Overview")
-st.caption(f"{view.filters.date_from:%d %b %Y} – {view.filters.date_to:%d %b %Y}, compared with the "
-           f"{(view.filters.date_to - view.filters.date_from).days + 1} days before.")
-now = view.kpis()
+comp = view.comparison()
+if comp.cut:
+    st.warning(f"The period chosen runs to {view.filters.date_to:%d %b %Y} but the data ends on "
+               f"{comp.current.date_to:%d %b %Y}: comparing {period_label(comp.current)} ({comp.days} days) with "
+               f"the {comp.days} days before ({period_label(comp.previous)}).")
+else:
+    st.caption(f"{period_label(comp.current)}, compared with the {comp.days} days before "
+               f"({period_label(comp.previous)}).")
+now = view.kpis(filters=comp.current)
 if now.empty:
     st.info("No contacts match these filters in this period. Widen the dates or clear a filter.")
     st.stop()
 row = now.iloc[0]
-before = view.kpis(filters=view.previous_filters())
+before = view.kpis(filters=comp.previous)
 prev = before.iloc[0] if len(before) else pd.Series(dtype=object)
+fcr_period = view.fcr_filters(comp.current)
+fcr_moved = fcr_period is not None and fcr_period != comp.current
+if fcr_moved:
+    fcr_now = view.kpis(filters=fcr_period)
+    fcr_before = view.kpis(filters=comparison(fcr_period, None).previous)
+    fcr_row = fcr_now.iloc[0] if len(fcr_now) else pd.Series({"fcr_rate": None, "fcr_rate_num": 0, "fcr_rate_den": 0})
+    fcr_prev = fcr_before.iloc[0] if len(fcr_before) else pd.Series(dtype=object)
+if view.filters.agents:
+    st.caption("Service level, abandonment and contacts offered are queue measures (an unanswered contact has no "
+               "agent): they are not shown for a selection of agents.")
 
-for start in range(0, len(TILES), 5):
-    for column, name in zip(st.columns(5), TILES[start:start + 5]):
+tiles = measures_for(view.filters, TILES)
+for start in range(0, len(tiles), PER_ROW):
+    for column, name in zip(st.columns(PER_ROW), tiles[start:start + PER_ROW]):
         kpi, target = KPI_BY_NAME[name], view.settings.targets.get(name)
-        value = row[name]
-        state = status(None if is_missing(value) else float(value), target)
-        n = f"{int(row[name + '_num']):,} / {int(row[name + '_den']):,}" if kpi.ratio else f"{int(value):,}"
-        help_text = f"{kpi.formula}. n = {n}."
-        if target is not None:
-            help_text += f" Target {fmt(kpi, target.value)}."
-        direction = "off" if kpi.higher_is_better is None else ("normal" if kpi.higher_is_better else "inverse")
         with column:
-            st.metric(kpi.label, fmt(kpi, value), delta=fmt_delta(kpi, value, prev.get(name)),
-                      delta_color=direction, help=help_text, border=True)
-            if target is not None:
-                st.caption(f"{BADGE[state]} target {fmt(kpi, target.value)}")
-            if name == "fcr_rate" and int(row["fcr_rate_den"]) == 0 and int(row["fcr_pending"]) > 0:
-                st.caption("No 7-day window has closed yet for these contacts; widen the period.")
+            if name == "fcr_rate" and fcr_moved:
+                kpi_tile(kpi, fcr_row, fcr_prev, target, note=f"windows closed: {period_label(fcr_period)}",
+                         label="FCR (closed windows)")
+            elif name == "fcr_rate" and fcr_period is None:
+                kpi_tile(kpi, row, prev, target, note="no 7-day window has closed yet")
+            else:
+                kpi_tile(kpi, row, prev, target)
 
 st.subheader("Daily trend")
-chosen = st.multiselect("KPIs", [k for k in KPI_BY_NAME if KPI_BY_NAME[k].unit != "count"], default=list(TRENDS),
-                        format_func=lambda k: KPI_BY_NAME[k].label, key="overview_trends")
+chosen = st.multiselect("KPIs", [k for k in measures_for(view.filters, KPI_BY_NAME) if KPI_BY_NAME[k].unit != "count"],
+                        default=measures_for(view.filters, TRENDS), format_func=lambda k: KPI_BY_NAME[k].label,
+                        key="overview_trends")
 daily = view.kpis(by=("day",))
 for start in range(0, len(chosen), 2):
     for column, name in zip(st.columns(2), chosen[start:start + 2]):
+        kpi = KPI_BY_NAME[name]
+        frame, title = daily, kpi.label
+        if name == "fcr_rate" and fcr_moved:
+            frame = view.kpis(by=("day",), filters=fcr_period)
+            title = f"{kpi.label} (windows closed: {period_label(fcr_period)})"
         with column:
-            st.plotly_chart(charts.kpi_trend_chart(daily, KPI_BY_NAME[name], view.settings.targets.get(name)),
-                            key=f"trend_{name}")
+            if frame.empty or frame[name].isna().all():
+                st.info(f"{kpi.label}: no value in this period"
+                        + (" (no 7-day window has closed yet)." if name == "fcr_rate" else "."))
+            else:
+                st.plotly_chart(charts.kpi_trend_chart(frame, kpi, view.settings.targets.get(name), title=title),
+                                key=f"trend_{name}")
 
 st.subheader("Intraday profile")
-day = st.date_input("Day", value=view.filters.date_to, min_value=view.filters.date_from,
-                    max_value=view.filters.date_to, key="overview_day")
+day = st.date_input("Day", value=comp.current.date_to, min_value=view.filters.date_from,
+                    max_value=view.filters.date_to, key="overview_day", format="DD/MM/YYYY")
 one_day = view.filters.model_copy(update={"date_from": day, "date_to": day})
 hourly = view.kpis(by=("hour",), filters=one_day)
 if hourly.empty:
     st.info(f"No contacts on {day:%a %d %b %Y} with these filters.")
 else:
-    st.plotly_chart(charts.intraday_chart(hourly, view.settings.targets.get("service_level")), key="intraday")
+    st.plotly_chart(charts.intraday_chart(hourly, view.settings.targets.get("service_level"),
+                                          queue_measures=not view.filters.agents), key="intraday")
 
 st.subheader("Data freshness")
 fresh = view.warehouse("freshness")
@@ -78,5 +101,3 @@ c2.metric("Latest contact (UTC)", "—" if pd.isna(latest) else f"{pd.Timestamp(
           help="The latest contact you can see. FCR windows close against the latest contact of the whole centre.")
 c3.metric("FCR still pending", f"{int(row['fcr_pending']):,}",
           help="Handled contacts in this view whose 7-day window is still open; not counted in FCR yet.")
-if isinstance(view.anchor, dt.date) and view.anchor < view.filters.date_to:
-    st.caption("The selected period runs past the latest day with data.")

@@ -10,13 +10,15 @@ import streamlit as st
 
 from dashboard.context import current
 from dashboard.downloads import report_buttons
-from dashboard.formatting import fmt, is_missing
+from dashboard.formatting import fmt, fmt_n, is_missing
+from etl.defaults import period_label
 from etl.kpis import KPI_BY_NAME
 from etl.targets import status
 
 HEADLINE = ("contacts_offered", "contacts_handled", "service_level", "abandon_rate", "asa_seconds", "aht_seconds",
             "fcr_rate", "csat_top2_rate", "survey_response_rate", "transfer_rate", "clinical_escalation_rate",
             "qa_compliant_rate", "qa_coverage")
+UNASSIGNED = "(unassigned)"
 STATUS_TEXT = {"green": "on target", "amber": "near target", "red": "off target", "none": ""}
 
 view = current()
@@ -26,6 +28,8 @@ if not partners:
     st.info("No partner has contacts in this period with these filters.")
     st.stop()
 st.title("Partner scorecard")
+# contacts of queues no partner owns are listed last: the scorecard opens on a real partner
+partners = sorted(partners, key=lambda p: (p == UNASSIGNED, p))
 partner = st.selectbox("Partner", partners, key="scorecard_partner")
 mine = view.filters.model_copy(update={"partners": [partner]})
 st.header(partner)
@@ -37,16 +41,26 @@ if total.empty:
     st.info("No contacts for this partner in this period.")
     st.stop()
 row = total.iloc[0]
+fcr_period = view.fcr_filters(mine)
+if fcr_period is not None and fcr_period != mine:
+    closed = view.kpis(filters=fcr_period)
+    if len(closed):
+        row = row.copy()
+        for column in ("fcr_rate", "fcr_rate_num", "fcr_rate_den"):
+            row[column] = closed.iloc[0][column]
 headline = []
 for name in HEADLINE:
     kpi, target = KPI_BY_NAME[name], view.settings.targets.get(name)
     value = row[name]
+    label = kpi.label
+    if name == "fcr_rate" and fcr_period is not None and fcr_period != mine:
+        label = f"{kpi.label} (windows closed: {period_label(fcr_period)})"
     headline.append({
-        "KPI": kpi.label,
+        "KPI": label,
         "value": fmt(kpi, value),
         "target": fmt(kpi, target.value) if target else "",
         "status": STATUS_TEXT[status(None if is_missing(value) else float(value), target)],
-        "n": f"{int(row[name + '_num']):,} / {int(row[name + '_den']):,}" if kpi.ratio else "",
+        "n": fmt_n(kpi, row),
     })
 st.dataframe(pd.DataFrame(headline), hide_index=True, key="partner_headline")
 report_buttons(view, partner)

@@ -17,6 +17,17 @@ horizon as (
     select max(offered_at) as horizon_at from contacts
 ),
 
+licensed_queues as (
+    -- queues served by licensed staff: more than half of their answered contacts (all loaded so far) were
+    -- answered by licensed agents. Their unanswered contacts go with their answered ones (in or out of the KPIs).
+    select c.queue
+    from contacts c
+    join agents a on a.agent_id = c.agent_id
+    where c.handled_at is not null
+    group by c.queue
+    having count_if(a.licensed) * 2 > count(*)
+),
+
 base as (
     select
         c.*,
@@ -48,7 +59,8 @@ attributed as (
     select
         b.*,
         a.agent_id is not null as agent_known,
-        coalesce(b.handled and coalesce(a.licensed, false), false) as licensed,
+        case when b.handled then coalesce(a.licensed, false)
+             else b.queue in (select queue from licensed_queues) end as licensed,
         case when b.handled and a.agent_id is not null then a.partner else q.partner end as partner_v,
         case when b.handled and a.agent_id is not null then a.site else q.site end as site_v,
         case when b.handled and a.agent_id is not null then a.team else q.team end as team_v,

@@ -1,0 +1,115 @@
+"""Every role's default view is meaningful: FCR over the latest closed windows, like-for-like comparison, the
+manager's partner scorecard on a real partner, no queue measures for an agent. Values equal kpi_table()'s."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from dashboard.filters import anchor_day, preset_range
+from dashboard.formatting import fmt
+from etl import views
+from etl.defaults import fcr_closed_through, fcr_filters, period_label
+from etl.kpis import KPI_BY_NAME, Filters, kpi_table
+from etl.warehouse import connect_read_only
+from tests.conftest import login
+from tests.test_app import APP, app, metric, run_page  # noqa: F401 - the app fixture
+
+FCR = KPI_BY_NAME["fcr_rate"]
+
+
+def chart_title(element) -> str:
+    return json.loads(element.proto.spec)["layout"]["title"]["text"]
+
+
+def default_filters(settings) -> tuple[Filters, pd.Series]:
+    con = connect_read_only(settings.db_path)
+    try:
+        fresh = views.freshness(con)
+    finally:
+        con.close()
+    start, end = preset_range("Last 7 days", anchor_day(pd.Timestamp(fresh["last_day"]).date(),
+                                                        settings.reporting_timezone))
+    return Filters(date_from=start, date_to=end), fresh
+
+
+def table(settings, filters: Filters, by=()) -> pd.DataFrame:
+    con = connect_read_only(settings.db_path)
+    try:
+        return kpi_table(con, filters, by, settings)
+    finally:
+        con.close()
+
+
+def test_every_roles_default_overview_shows_fcr_over_closed_windows(app, sample_db):
+    filters, fresh = default_filters(sample_db)
+    closed = fcr_closed_through(fresh["fcr_horizon_at"], sample_db.fcr_window_hours)
+    moved = fcr_filters(filters, closed)
+    assert moved.date_to < filters.date_to  # the default period itself has no closed window
+    assert int(table(sample_db, filters).iloc[0]["fcr_rate_den"]) == 0
+    for user in ("manager", "harbor", "trainer"):
+        at = run_page(login(AppTest.from_file(APP, default_timeout=90), user), "overview")
+        shown = metric(at, "FCR (closed windows)")
+        assert shown != "—"
+        if user == "manager":
+            assert shown == fmt(FCR, table(sample_db, moved).iloc[0]["fcr_rate"])
+        assert any(f"windows closed: {period_label(moved)}" in c.value for c in at.caption)
+        # the FCR trend is drawn over the closed period, labelled so
+        titles = [chart_title(e) for e in at.get("plotly_chart")]
+        assert f"{FCR.label} (windows closed: {period_label(moved)})" in titles
+
+
+def test_a_period_past_the_data_compares_like_with_like_and_says_so_first(app, sample_db):
+    _, fresh = default_filters(sample_db)
+    last = pd.Timestamp(fresh["last_day"]).date()
+    app.query_params["period"] = "Custom"
+    app.session_state["dates"] = (last - dt.timedelta(days=2), last + dt.timedelta(days=8))
+    at = run_page(app, "overview")
+    assert at.warning[0].value.startswith(f"The period chosen runs to {last + dt.timedelta(days=8):%d %b %Y}")
+    assert "(3 days) with the 3 days before" in at.warning[0].value
+    now = table(sample_db, Filters(date_from=last - dt.timedelta(days=2), date_to=last)).iloc[0]
+    before = table(sample_db, Filters(date_from=last - dt.timedelta(days=5), date_to=last - dt.timedelta(days=3)))
+    offered = next(m for m in at.metric if m.label == "Contacts offered")
+    assert offered.value == f"{int(now['contacts_offered']):,}"
+    assert offered.delta == f"{int(now['contacts_offered'] - before.iloc[0]['contacts_offered']):+,}"
+
+
+def test_one_agent_selected_shows_no_queue_measures(app, sample_db):
+    filters, _ = default_filters(sample_db)
+    agents = table(sample_db, filters, ("agent",)).dropna(subset=["agent"])
+    agent = agents.sort_values("contacts_handled").iloc[-1]["agent"]
+    app.session_state["agent"] = [agent]
+    at = run_page(app, "overview")
+    labels = [m.label for m in at.metric]
+    assert "Service level" not in labels and "Abandonment" not in labels and "Contacts offered" not in labels
+    want = table(sample_db, filters.model_copy(update={"agents": [agent]})).iloc[0]
+    assert metric(at, "Handle time") == fmt(KPI_BY_NAME["aht_seconds"], want["aht_seconds"])
+
+
+def test_a_zero_change_has_no_coloured_arrow():
+    from dashboard.formatting import fmt_delta, fmt_n
+
+    aht = KPI_BY_NAME["aht_seconds"]
+    assert fmt_delta(aht, 300.2, 300.4) is None and fmt_delta(aht, 301, 300) == "+1 s"
+    assert fmt_delta(KPI_BY_NAME["service_level"], 0.5, 0.50049) is None
+    # n for a time measure is the contacts, not seconds over contacts
+    row = pd.Series({"aht_seconds": 21.7, "aht_seconds_num": 20133.0, "aht_seconds_den": 926})
+    assert fmt_n(aht, row) == "926 contacts"
+
+
+def test_the_managers_partner_scorecard_opens_on_a_real_partner_with_fcr(app, sample_db):
+    filters, fresh = default_filters(sample_db)
+    at = run_page(app, "partner")
+    partners = at.selectbox(key="scorecard_partner").options
+    assert partners[-1] == "(unassigned)" and at.selectbox(key="scorecard_partner").value == partners[0]
+    headline = at.dataframe[0].value.set_index("KPI")
+    moved = fcr_filters(filters.model_copy(update={"partners": [partners[0]]}),
+                        fcr_closed_through(fresh["fcr_horizon_at"], sample_db.fcr_window_hours))
+    want = table(sample_db, moved).iloc[0]
+    row = headline.loc[f"{FCR.label} (windows closed: {period_label(moved)})"]
+    assert row["value"] == fmt(FCR, want["fcr_rate"]) != "—"
+    assert row["n"] == f"{int(want['fcr_rate_num']):,} / {int(want['fcr_rate_den']):,}"
+    assert headline.loc["Handle time", "n"].endswith(" contacts")
