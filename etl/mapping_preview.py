@@ -2,7 +2,8 @@
 
 It shows the columns the reader found (names and types, never values), the first values of each `[let]` value and
 contract column as the mapping computes them, and the records the load would quarantine, with the reason. Patient
-references are never shown: the patient_ref column is summarised as a count, any value equal to a patient
+references are never shown: the patient_ref column is summarised as a count, a `[let]` value is shown only when it
+is a number, flag or time (text and nested values are summarised as a count), any value equal to a patient
 reference of the previewed records is masked, and every value and reason passes the same identifier scrubber the
 load uses for free text. Everything happens in an in-memory DuckDB database.
 """
@@ -26,6 +27,10 @@ from etl.privacy import FREE_TEXT, MASK, scrub
 from etl.settings import Settings, load_settings
 
 SHOWN = 5  # values shown per expression
+# [let] values are shown only when they cannot hold free text (a name, a message): numbers, flags and times. The
+# load never stores a let, so a textual or nested one (a visitor's name, a chat history) is summarised instead.
+PLAIN = ("BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+         "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL", "DATE", "TIME", "TIMESTAMP", "INTERVAL")
 WIDTH = 40  # characters shown per value
 
 
@@ -52,12 +57,14 @@ def preview(mapping: Mapping, source: Path, settings: Settings, rows: int = 20) 
         lets = _first(con, scope_sql(mapping))  # as text, as the load reads them
         mapped = _first(con, tolerated_sql(mapping, values_sql(mapping)))
         patients = _patients(con, mapping)
-        values = [(f"let {name}", expr, _shown(lets[name], patients)) for name, expr in mapping.let.items()]
+        kinds = dict(con.execute(f"select column_name, column_type from (describe ({scope_sql(mapping)}))").fetchall())
+        values = [(f"let {name}", expr, _shown(lets[name], patients) if kinds[name].startswith(PLAIN)
+                   else [f"({kinds[name].split('(')[0].lower()}: {_present(lets[name])}, never shown)"])
+                  for name, expr in mapping.let.items()]
         for column, expr in mapping.columns.items():
             text = "[" + ", ".join(expr) + "]" if isinstance(expr, list) else expr
             if column == "patient_ref":
-                present = sum(value is not None for value in mapped[column])
-                values.append((column, text, [f"{MASK} ({present} of {len(mapped[column])} present, never shown)"]))
+                values.append((column, text, [f"{MASK} ({_present(mapped[column])}, never shown)"]))
             else:
                 values.append((column, text, _shown(mapped[column], patients, column in FREE_TEXT)))
         records = con.execute("select count(*) from source_rows").fetchone()[0]
@@ -68,6 +75,10 @@ def preview(mapping: Mapping, source: Path, settings: Settings, rows: int = 20) 
         con.close()
     unit = "line" if mapping.source.format == "csv" else "record"
     return Preview(mapping.name, mapping.table, str(source), records, columns, values, quarantined, unit)
+
+
+def _present(values: list) -> str:
+    return f"{sum(value is not None for value in values)} of {len(values)} present"
 
 
 def _first(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, list]:

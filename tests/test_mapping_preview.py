@@ -16,6 +16,7 @@ timezone = "UTC"
 format = "jsonl"
 [let]
 enqueued = "Queue.EnqueueTimestamp"
+caller = "CustomerEndpoint.Address || ' ' || Note"
 [columns]
 call_id = ["Line", "ContactId"]
 patient_ref = "CustomerEndpoint.Address"
@@ -68,6 +69,7 @@ def test_preview_shows_columns_values_and_quarantined_records(tmp_path, capsys):
     lines = out.splitlines()
     values = {lines[i].strip(): lines[i + 1].strip() for i, line in enumerate(lines) if " = " in line}
     assert values["let enqueued = Queue.EnqueueTimestamp"].startswith("2026-01-05 09:01:00+00 | 2026-01-05 09:02:00+00 |")
+    assert values["let caller = CustomerEndpoint.Address || ' ' || Note"] == "(varchar: 5 of 5 present, never shown)"
     assert values["call_id = [Line, ContactId]"] == "L1/c-1 | L1/c-2 | L1/c-3 | L1/c-4 | L1/c-5"
     assert values["queue = Queue.Name"] == "Scheduling | Scheduling | Scheduling | Scheduling | Scheduling"
     assert values["patient_ref = CustomerEndpoint.Address"] == "[redacted] (5 of 5 present, never shown)"
@@ -99,3 +101,4 @@ def test_preview_of_a_broken_mapping_is_one_clear_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1
     assert "column queue: expression 'Queue.Nme' does not work here" in err
+
