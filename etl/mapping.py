@@ -152,7 +152,8 @@ def open_source(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path, li
                 f"from {reader(mapping, path)}{cap}", {"path": str(path)})
     present = {name for (name,) in con.execute(
         "select column_name from (describe source_rows)").fetchall()}
-    clashes = sorted(set(mapping.let) & present)
+    lowered = {name.lower() for name in present}  # DuckDB names are case-insensitive: Transfers hides TRANSFERS
+    clashes = sorted(name for name in mapping.let if name.lower() in lowered)
     if clashes:
         raise LoadError(f"{path}: [let] names that are also source columns: {', '.join(clashes)} "
                         "(choose other names)")

@@ -119,8 +119,8 @@ def test_a_record_without_a_version_or_an_id_is_quarantined_when_dedupe_is_on(tm
 
 
 LET = '''[let]
-offered = "Offered::timestamptz"
-waited = "epoch(Answered::timestamptz - offered)"
+offered_ts = "Offered::timestamptz"
+waited = "epoch(Answered::timestamptz - offered_ts)"
 [[rules]]
 when = "waited > 3600"
 reason = "a wait of over an hour is not a real wait"
@@ -128,7 +128,7 @@ reason = "a wait of over an hour is not a real wait"
 
 
 def test_let_values_are_written_once_and_used_by_columns_and_rules(tmp_path, settings):
-    base = BASE.replace('offered_at = "Offered"', 'offered_at = "offered"')
+    base = BASE.replace('offered_at = "Offered"', 'offered_at = "offered_ts"')
     source = tmp_path / "d.jsonl"
     source.write_text(json.dumps(record("a")) + json.dumps(record("b", Answered="2026-01-05T11:00:00Z",
                                                                   Ended="2026-01-05T11:05:00Z")))
@@ -142,6 +142,8 @@ def test_a_let_name_that_hides_a_source_column_is_refused(tmp_path, settings):
     source.write_text(json.dumps(record("a")))
     with pytest.raises(LoadError, match=r"\[let\] names that are also source columns: Queue"):
         load([source], settings, now=NOW, mapping=mapping(tmp_path, '[let]\nQueue = "1"\n'))
+    with pytest.raises(LoadError, match=r"\[let\] names that are also source columns: queue"):  # any case
+        load([source], settings, now=NOW, mapping=mapping(tmp_path, '[let]\nqueue = "1"\n'))
 
 
 def test_composite_ids_never_collide_and_a_missing_part_is_quarantined(tmp_path, settings):
