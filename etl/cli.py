@@ -18,6 +18,8 @@ import pandas as pd
 from pydantic import ValidationError
 
 from etl import mapping_preview
+from etl.alerts import cli as alerts_cli
+from etl.alerts.load_outcomes import recorded
 from etl.csv_reader import LoadError
 from etl.kpis import DIMENSIONS, KPI_BY_NAME, Filters, kpi_table
 from etl.load import LoadReport, load
@@ -124,14 +126,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="JSON results file (default bench-results/bench-N.json)")
     p.set_defaults(func=_cmd_bench)
     mapping_preview.register(sub)
+    alerts_cli.register(sub)
     return parser
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
     from etl.mapping import load_mapping
 
-    mapping = load_mapping(args.mapping) if args.mapping else None
-    report = load([Path(f) for f in args.folders], _settings(args), mapping=mapping)
+    settings = _settings(args)
+    with recorded(settings) as outcome:  # a failed load raises a notice to managers (etl/alerts/notices.py)
+        mapping = load_mapping(args.mapping) if args.mapping else None
+        report = load([Path(f) for f in args.folders], settings, mapping=mapping)
+        outcome["load_id"] = report.load_id
     print(report.to_json() if args.json else format_report(report))
     return 0
 

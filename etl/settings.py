@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from etl.alerts.config import AlertSettings
+from etl.delivery.config import DeliverySettings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_ROOT / "var" / "carekpi.duckdb"
 CONFIG_ENV = "CAREKPI_CONFIG"
@@ -87,6 +90,8 @@ class Settings(BaseSettings):
     report_min_cell_size: int = Field(5, ge=0)
     coaching_min_contacts: int = Field(30, gt=0)
     coaching_confidence: float = Field(0.95, gt=0, lt=1)
+    alerts: AlertSettings = Field(default_factory=AlertSettings, description="alert rules, limits, notices")
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings, description="subscriptions, SMTP, drop")
 
     @field_validator("source_timezone", "reporting_timezone")
     @classmethod

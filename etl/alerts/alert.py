@@ -1,0 +1,101 @@
+"""What fired: one Alert per rule, group and day (or hour), with the value, its n, the limit it crossed and the
+filters that show it in the app (the drill-down). Values are as kpi_table() returned them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from etl.alerts.links import app_link, page_for
+from etl.kpis import KPI_BY_NAME, Filters
+
+CONDITION_WORDS = {"target": "target", "limits": "control limit", "change": "change limit", "volume": "minimum"}
+
+
+def format_value(kpi: str, value: float | None) -> str:
+    """A KPI value for people: rates as percentages, seconds and scores rounded, counts whole."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    unit = KPI_BY_NAME[kpi].unit if kpi in KPI_BY_NAME else ("rate" if kpi.endswith("_rate") else "count")
+    if unit == "rate":
+        return f"{value * 100:.1f}%"
+    if unit == "seconds":
+        return f"{value:,.0f} s"
+    if unit == "score":
+        return f"{value:.2f}"
+    return f"{value:,.0f}"
+
+
+def kpi_label(kpi: str) -> str:
+    found = KPI_BY_NAME.get(kpi)
+    return found.label if found else kpi.removeprefix("qa_item_").removesuffix("_rate").replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Alert:
+    rule: str
+    kpi: str
+    condition: str
+    grain: str
+    day: dt.date
+    hour: int | None
+    group: dict[str, str | None]  # the split's dimension and value, e.g. {"queue": "q1"}; {} for no split
+    value: float
+    n: int | None  # the KPI's denominator (None for counts)
+    limit: float  # the threshold that was crossed
+    direction: Literal["below", "above"]
+    reference: float | None = None  # the target, the control centre, or the previous value
+    chart: str | None = None  # for control limits: "p" or "individuals"
+    filters: Filters = field(default=None)  # type: ignore[assignment]  # the drill-down
+
+    @property
+    def where(self) -> str:
+        return ", ".join(f"{dim} {value if value is not None else '(none)'}" for dim, value in self.group.items()) \
+            or "all contacts"
+
+    @property
+    def when(self) -> str:
+        return f"{self.day:%a %d %b %Y}" + (f" {self.hour:02d}:00" if self.hour is not None else "")
+
+    def message(self) -> str:
+        value, limit = format_value(self.kpi, self.value), format_value(self.kpi, self.limit)
+        n = f" (n = {self.n:,})" if self.n is not None else ""
+        word = CONDITION_WORDS[self.condition]
+        text = f"{kpi_label(self.kpi)} {value}{n} on {self.when}, {self.where}: {self.direction} the {word} {limit}"
+        if self.condition == "limits" and self.reference is not None:
+            text += f" (centre {format_value(self.kpi, self.reference)}, {self.chart} chart)"
+        elif self.condition == "change" and self.reference is not None:
+            text += f" (previous {format_value(self.kpi, self.reference)})"
+        elif self.condition == "target" and self.reference is not None and self.reference != self.limit:
+            text = (f"{kpi_label(self.kpi)} {value}{n} on {self.when}, {self.where}: {self.direction} the target "
+                    f"{format_value(self.kpi, self.reference)} beyond its amber margin (limit {limit})")
+        return text
+
+    def page(self) -> str:
+        return page_for(self.kpi)
+
+    def link(self, base_url: str) -> str:
+        return app_link(base_url, self.page(), self.filters)
+
+    def to_dict(self, base_url: str | None = None) -> dict:
+        drill = {k: v for k, v in self.filters.model_dump(mode="json").items() if v}
+        if self.hour is not None:
+            drill["hour"] = self.hour
+        out = {
+            "rule": self.rule, "kpi": self.kpi, "condition": self.condition, "grain": self.grain,
+            "day": self.day.isoformat(), "hour": self.hour, "group": dict(self.group),
+            "value": _number(self.value), "n": self.n, "limit": _number(self.limit), "direction": self.direction,
+            "reference": _number(self.reference), "chart": self.chart, "message": self.message(),
+            "drilldown": {"page": self.page(), "filters": drill},
+        }
+        if base_url:
+            out["link"] = self.link(base_url)
+        return out
+
+
+def _number(value: float | None) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(float(value), 6)

@@ -1,0 +1,32 @@
+"""Links into the app that reproduce a view: the page's URL path and the filters as the sidebar binds them to the
+URL (period=Custom, dates=FROM&dates=TO, and one repeated parameter per selected value)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from etl.kpis import Filters
+
+FILTER_PARAMS = (("partners", "partner"), ("sites", "site"), ("teams", "team"), ("channels", "channel"),
+                 ("queues", "queue"), ("agents", "agent"))
+QUALITY_KPIS = ("csat_top2_rate", "csat_mean", "survey_response_rate", "qa_compliant_rate", "qa_coverage")
+
+
+def page_for(kpi: str) -> str:
+    """The app page (URL path) that shows a KPI's trend and breakdowns."""
+    if kpi in QUALITY_KPIS or kpi.startswith("qa_item_"):
+        return "quality"
+    if kpi == "channel_share":
+        return "channels"
+    return "overview"
+
+
+def query_params(filters: Filters) -> list[tuple[str, str]]:
+    params = [("period", "Custom"), ("dates", filters.date_from.isoformat()), ("dates", filters.date_to.isoformat())]
+    for field, key in FILTER_PARAMS:
+        params += [(key, value) for value in getattr(filters, field)]
+    return params
+
+
+def app_link(base_url: str, page: str, filters: Filters) -> str:
+    return f"{base_url.rstrip('/')}/{page}?{urlencode(query_params(filters))}"
