@@ -21,6 +21,7 @@ from etl import mapping_preview
 from etl.alerts import cli as alerts_cli
 from etl.alerts.load_outcomes import recorded
 from etl.csv_reader import LoadError
+from etl.delivery import cli as delivery_cli
 from etl.kpis import DIMENSIONS, KPI_BY_NAME, Filters, kpi_table
 from etl.load import LoadReport, load
 from etl.reports import ReportError
@@ -127,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_bench)
     mapping_preview.register(sub)
     alerts_cli.register(sub)
+    delivery_cli.register(sub)
     return parser
 
 

@@ -76,15 +76,23 @@ def evaluate(rules: list[Rule], source: KpiSource, settings: Settings, first: dt
              page: Filters | None = None) -> list[Alert]:
     """Every alert the rules fire on the days first..last (shifted back by a rule's lag, e.g. FCR's window)."""
     kpis = {kpi.name: kpi for kpi in all_kpis(settings)}
-    alerts: list[Alert] = []
+    plans = []  # (rule, span, filters, by): rules sharing filters and grouping share one query over their union
     for rule in rules:
         span = window(rule, settings, first, last)
         filters = combined_filters(rule, page, span.fetch_from, span.last)
-        if filters is None:
-            continue
-        by = ("day",) + (("hour",) if rule.grain == "hour" else ()) + ((rule.by,) if rule.by else ())
-        table = source(filters, by)
-        alerts += evaluate_table(rule, kpis[rule.kpi], table, settings, span, filters)
+        if filters is not None:
+            by = ("day",) + (("hour",) if rule.grain == "hour" else ()) + ((rule.by,) if rule.by else ())
+            plans.append((rule, span, filters, by))
+    union: dict[tuple[str, tuple[str, ...]], Filters] = {}
+    for _, span, filters, by in plans:
+        key = (filters.model_copy(update={"date_from": first, "date_to": first}).model_dump_json(), by)
+        known = union.get(key)
+        union[key] = filters if known is None else known.model_copy(update={
+            "date_from": min(known.date_from, filters.date_from), "date_to": max(known.date_to, filters.date_to)})
+    alerts: list[Alert] = []
+    for rule, span, filters, by in plans:
+        key = (filters.model_copy(update={"date_from": first, "date_to": first}).model_dump_json(), by)
+        alerts += evaluate_table(rule, kpis[rule.kpi], source(union[key], by), settings, span, filters)
     return sorted(alerts, key=lambda a: (a.day, a.hour or 0, a.rule, str(sorted(a.group.items()))))
 
 

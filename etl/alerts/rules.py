@@ -16,14 +16,14 @@ A rate or mean never fires on fewer than `min_n` contacts (its denominator; sett
 from __future__ import annotations
 
 import math
-import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from etl.kpis import KPI_BY_NAME, all_kpis
 from etl.settings import Settings
+from etl.toml_models import read_model
 
 Condition = Literal["target", "limits", "change", "volume"]
 SPLITS = ("queue", "partner", "team", "site", "channel")
@@ -118,15 +118,4 @@ def load_rules(path: Path | None, settings: Settings) -> list[Rule]:
     """The rules of a TOML file ([[rule]] tables), or the defaults when no file is given."""
     if path is None:
         return default_rules(settings)
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"rules file not found: {path}")
-    try:
-        parsed = RulesFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML ({exc})") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(map(str, first["loc"]))
-        raise ValueError(f"{path}: {where}: {first['msg']}") from None
-    return check(parsed.rule, settings)
+    return check(read_model(path, RulesFile, "rules").rule, settings)

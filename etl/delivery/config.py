@@ -31,5 +31,5 @@ class DeliverySettings(BaseModel):
     retries: int = Field(3, ge=1, le=10, description="tries per delivery before it is reported as failed")
     backoff_seconds: float = Field(30, ge=0, description="wait before the 2nd try; doubled before each next one")
     catch_up_hours: float = Field(24, gt=0, description="a slot missed for longer than this is skipped")
-    notices_every_minutes: int = Field(15, ge=1, description="how often serve-scheduler checks load notices")
+    tick_seconds: int = Field(60, ge=5, description="how often serve-scheduler looks for due slots and notices")
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
