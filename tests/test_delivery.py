@@ -359,3 +359,15 @@ def test_the_scheduler_ticks_the_same_idempotent_delivery(setup):
     sent = len(server.messages)
     tick(settings)
     assert len(server.messages) == sent == len(log.deliveries(log.log_file(settings), "sent"))
+
+
+def test_the_readme_subscriptions_example_is_valid(tmp_path):
+    text = (ROOT / "README.md").read_text()
+    block = text.split("<!-- subscriptions-example -->\n```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "subscriptions.toml"
+    path.write_text(block)
+    users = {"manager": User(username="manager", role="manager", email="m@x.test"),
+             "northwind": User(username="northwind", role="partner", partners=["Northwind Support"], email="n@x.test"),
+             "trainer": User(username="trainer", role="trainer", teams=["Scheduling"])}
+    subs = load_subscriptions(path, users)
+    assert [(s.what, s.how) for s in subs] == [("digest", "email"), ("report", "email"), ("digest", "folder")]
