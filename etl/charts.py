@@ -84,6 +84,30 @@ def kpi_trend_chart(frame: pd.DataFrame, kpi: Kpi, target: Target | None, x: str
     return _layout(fig, title or kpi.label, X_TITLES.get(x, x), f"{kpi.label} ({UNIT_TITLES[kpi.unit]})")
 
 
+LIMIT_COLOR = "#6d4c41"
+
+
+def with_control_limits(fig: go.Figure, frame: pd.DataFrame, limits: pd.DataFrame, kpi: Kpi,
+                        chart: str) -> go.Figure:
+    """Add control limits to a daily trend: the lower and upper limits as dotted steps (NaN where the same-weekday
+    history is too short) and a red ring on each day outside them. `limits` has day, centre, lower, upper
+    (etl.alerts.limits.daily_limits); `chart` names it in the legend ("p" or "individuals")."""
+    shown = limits[limits["day"].isin(set(frame["day"]))]
+    if shown[["lower", "upper"]].notna().any().any():
+        name = "p-chart limits (same weekday)" if chart == "p" else "individuals-chart limits (same weekday)"
+        for column, legend in (("upper", True), ("lower", False)):
+            fig.add_trace(go.Scatter(x=shown["day"], y=scale(kpi, shown[column]), mode="lines", name=name,
+                                     legendgroup="limits", showlegend=legend, line=dict(color=LIMIT_COLOR,
+                                     dash="dot", width=1, shape="hvh"), connectgaps=False,
+                                     hovertemplate=f"{column} limit %{{y:.1f}}<extra></extra>"))
+        merged = frame[["day", kpi.name]].merge(shown, on="day")
+        out = merged[(merged[kpi.name] < merged["lower"]) | (merged[kpi.name] > merged["upper"])]
+        fig.add_trace(go.Scatter(x=out["day"], y=scale(kpi, out[kpi.name]), mode="markers", name="outside limits",
+                                 marker=dict(color="rgba(0,0,0,0)", size=14, line=dict(color=TARGET_COLOR, width=2)),
+                                 hoverinfo="skip"))
+    return fig
+
+
 def intraday_chart(frame: pd.DataFrame, sl_target: Target | None, queue_measures: bool = True) -> go.Figure:
     """Offered and handled contacts by hour of day (bars) and service level (line, right axis, 0–100 % in steps of
     20). The target is a dashed trace on the right axis named in the legend, so it never stretches the bars' axis.

@@ -1,11 +1,13 @@
 """Data quality: load history, rows quarantined by reason and file, and what does not connect yet (unmatched
-surveys and QA evaluations, unmapped queues, agent ids missing from the roster, uncatalogued QA items)."""
+surveys and QA evaluations, unmapped queues, agent ids missing from the roster, uncatalogued QA items), and the
+scheduled deliveries that failed."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboard.context import current
+from etl.delivery.log import deliveries, log_file
 
 view = current()
 st.title("Data quality")
@@ -31,6 +33,15 @@ else:
     st.dataframe(summary, hide_index=True, key="quarantine_summary")
     with st.expander("Latest quarantined rows (patient references masked)"):
         st.dataframe(view.warehouse("quarantine_rows"), hide_index=True, key="quarantine_rows")
+
+st.subheader("Failed deliveries")
+failed = deliveries(log_file(view.settings), "failed")
+if failed.empty:
+    st.caption("No scheduled delivery has failed.")
+else:
+    st.error(f"{len(failed)} scheduled deliveries failed after every retry; the managers were told by e-mail.",
+             icon=":material/mail:")
+    st.dataframe(failed, hide_index=True, key="failed_deliveries")
 
 st.subheader("Load history")
 st.dataframe(view.warehouse("load_history"), hide_index=True, key="load_history")

@@ -2,13 +2,16 @@
 
 Like with like: a period running past the data is cut at the latest day with data and compared with as many days
 before, said at the top. FCR is shown for the latest period of the same length whose windows have closed, labelled
-so (etl/defaults.py)."""
+so (etl/defaults.py).
+The alerts the rules fired in the period are listed with links (dashboard/alerts_panel.py), and each daily trend
+carries its control limits."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from dashboard import alerts_panel
 from dashboard.context import current
 from dashboard.tiles import kpi_tile
 from etl import charts
@@ -61,7 +64,12 @@ for start in range(0, len(tiles), PER_ROW):
             else:
                 kpi_tile(kpi, row, prev, target)
 
+alerts_panel.render(view)
+
 st.subheader("Daily trend")
+st.caption("Dotted lines: control limits from the same weekday of the previous "
+           f"{view.settings.alerts.history_weeks} weeks (p-chart with each day's own n for rates, individuals "
+           "chart for means); a ringed day is outside them.")
 chosen = st.multiselect("KPIs", [k for k in measures_for(view.filters, KPI_BY_NAME) if KPI_BY_NAME[k].unit != "count"],
                         default=measures_for(view.filters, TRENDS), format_func=lambda k: KPI_BY_NAME[k].label,
                         key="overview_trends")
@@ -78,8 +86,10 @@ for start in range(0, len(chosen), 2):
                 st.info(f"{kpi.label}: no value in this period"
                         + (" (no 7-day window has closed yet)." if name == "fcr_rate" else "."))
             else:
-                st.plotly_chart(charts.kpi_trend_chart(frame, kpi, view.settings.targets.get(name), title=title),
-                                key=f"trend_{name}")
+                fig = charts.kpi_trend_chart(frame, kpi, view.settings.targets.get(name), title=title)
+                charts.with_control_limits(fig, frame, alerts_panel.trend_limits(view, name, frame),
+                                           kpi, alerts_panel.chart_kind(name))
+                st.plotly_chart(fig, key=f"trend_{name}")
 
 st.subheader("Intraday profile")
 day = st.date_input("Day", value=comp.current.date_to, min_value=view.filters.date_from,

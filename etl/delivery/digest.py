@@ -103,7 +103,13 @@ def headline(table: pd.DataFrame, settings: Settings) -> tuple[list[HeadlineRow]
     for name in reports.HEADLINE:
         kpi, target = KPI_BY_NAME[name], settings.targets.get(name)
         value = None if pd.isna(row[name]) else float(row[name])
-        n = f"{int(row[name + '_num']):,} / {int(row[name + '_den']):,}" if kpi.ratio else ""
+        n = ""
+        if kpi.unit == "rate":
+            n = f"{int(row[name + '_num']):,} / {int(row[name + '_den']):,}"
+        elif kpi.ratio:
+            n = f"{int(row[name + '_den']):,}"
+        if name == "fcr_rate" and int(row["fcr_rate_den"]) == 0:
+            n = "no 7-day window closed yet"
         rows.append(HeadlineRow(name, kpi.label, format_value(name, value),
                                 format_value(name, target.value) if target else "", status(value, target), n))
     return rows, False
