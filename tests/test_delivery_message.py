@@ -71,3 +71,21 @@ def test_credentials_are_never_sent_without_tls():
             send_smtp(compose(content(), "carekpi@kpi.test", "ops@partner.test"), starttls)
     finally:
         controller.stop()
+
+
+def test_small_groups_are_suppressed_as_in_reports(example_con, example_db):
+    """P2 on 6 Jan 2026 handled one contact (C5): below the minimum cell size of 5, nothing is shown."""
+    from etl.access import User
+    from etl.delivery.digest import build
+    from etl.delivery.message import text_body
+    from etl.delivery.subscriptions import Subscription
+
+    user = User(username="p2", role="partner", partners=["P2"], email="p2@partner.test")
+    sub = Subscription(name="p2", user="p2", when="0 7 * * *", formats=["csv"])
+    made = build(example_con, sub, user, example_db, dt.datetime(2026, 1, 7, 7, tzinfo=dt.UTC), [])
+    assert made.suppressed and made.headline == []
+    assert "Headline KPIs suppressed" in text_body(made)
+    rows = made.attachments[0].data.decode().splitlines()
+    shown = [r for r in rows if ",service_level," in r]
+    assert shown == ["summary,all,service_level,Service level,,,,0.8,suppressed",
+                     "by day,2026-01-06,service_level,Service level,,,,0.8,suppressed"]

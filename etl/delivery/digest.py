@@ -153,9 +153,12 @@ def build(con: duckdb.DuckDBPyConnection, sub: Subscription, user: User, setting
 
 
 def kpi_tables(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, scope) -> pd.DataFrame:
-    """The digest's attachment: the period's headline KPIs and the same by day, in the reports' long form."""
+    """The digest's attachment: the period's headline KPIs and the same by day, in the reports' long form (a group
+    with fewer handled contacts than the minimum cell size is suppressed, the whole period included, as in the
+    e-mail's body)."""
     min_cell = settings.report_min_cell_size
-    return pd.concat([reports._long(kpi_table(con, filters, (), settings, scope), "summary", None, settings, 0),
+    return pd.concat([reports._long(kpi_table(con, filters, (), settings, scope), "summary", None, settings,
+                                    min_cell),
                       reports._long(kpi_table(con, filters, ("day",), settings, scope), "by day", "day", settings,
                                     min_cell)], ignore_index=True)
 
