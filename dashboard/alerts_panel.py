@@ -15,6 +15,7 @@ from etl.alerts.evaluate import evaluate
 from etl.alerts.limits import chart_for, daily_limits
 from etl.alerts.notices import notices
 from etl.alerts.rules import load_rules
+from etl.defaults import measures_for
 from etl.kpis import KPI_BY_NAME
 
 
@@ -42,7 +43,8 @@ def chart_kind(name: str) -> str:
 
 def alerts_table(view: View) -> pd.DataFrame:
     """One row per alert fired in the period (newest first), with a link to the view that shows it."""
-    rules = load_rules(view.settings.alerts.rules_file, view.settings)
+    rules = [r for r in load_rules(view.settings.alerts.rules_file, view.settings)
+             if measures_for(view.filters, [r.kpi])]  # no queue measure for a selection of agents
     fired = evaluate(rules, _source(view), view.settings, view.filters.date_from, view.filters.date_to,
                      page=view.filters)
     rows = [{
