@@ -87,6 +87,18 @@ def _settled(page) -> None:
         " && !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
 
 
+def open_logged_in(browser, url: str, username: str):
+    """A new page at `url`, logged in as `username`, once the app has settled on the first page's tiles."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.get_by_label("User name", exact=True).fill(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORDS[username])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+    _settled(page)
+    return page
+
+
 def _metric(page, label: str) -> str:
     tile = page.locator("[data-testid='stMetric']").filter(has_text=label).first
     return tile.locator("[data-testid='stMetricValue']").inner_text().strip()
@@ -107,13 +119,7 @@ def test_filter_change_in_a_real_browser(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
-            page.get_by_label("User name", exact=True).fill("manager")
-            page.get_by_label("Password", exact=True).fill(PASSWORDS["manager"])
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
-            _settled(page)
+            page = open_logged_in(browser, url, "manager")
             sl = KPI_BY_NAME["service_level"]
             assert _metric(page, "Service level") == fmt(sl, everyone["service_level"])
 

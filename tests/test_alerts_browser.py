@@ -1,0 +1,42 @@
+"""A real browser follows an alert's link: after log-in the app shows the page with the alert's filters, and the
+KPI there is the alert's value."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_browser import CHROMIUM, FLAGS, _metric, open_logged_in, server  # noqa: F401 - server is a fixture
+
+from etl import views
+from etl.alerts.evaluate import evaluate, kpi_source
+from etl.alerts.rules import Rule
+from etl.warehouse import connect_read_only
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_alert_link_opens_the_view_that_shows_it(server):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    url, settings = server
+    rule = Rule(name="sl", kpi="service_level", condition="target", by="queue", level="amber", min_n=10)
+    con = connect_read_only(settings.db_path)
+    try:
+        last = views.freshness(con)["last_day"].date()
+        fired = evaluate([rule], kpi_source(con, settings, None), settings, last - dt.timedelta(days=6), last)
+    finally:
+        con.close()
+    alert = fired[0]
+    link = alert.link(url)
+    assert link.startswith(f"{url}/overview?period=Custom&dates=")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = open_logged_in(browser, link, "manager")
+            queue = alert.group["queue"]
+            sidebar = page.locator("[data-testid='stSidebar']").inner_text()
+            assert queue in sidebar and f"{alert.day:%a %d %b %Y}" in sidebar
+            assert _metric(page, "Service level") == f"{alert.value * 100:.1f}%"
+        finally:
+            browser.close()
