@@ -291,3 +291,20 @@ def test_the_readme_rules_example_is_valid(tmp_path):
     path.write_text(block)
     rules = load_rules(path, Settings())
     assert [r.condition for r in rules] == ["target", "limits", "change", "volume", "target"]
+
+
+def test_a_volume_rule_sharing_a_query_ignores_groups_silent_before_its_own_window():
+    """q_old had contacts five weeks ago only (in the limits rule's history), q1 until 5 Jan: only q1 is 'silent'."""
+    rows = [("2025-12-01", "q_old", 40), ("2026-01-05", "q1", 40), ("2026-01-05", "q2", 40),
+            ("2026-01-06", "q2", 40)]
+    table = pd.DataFrame(rows, columns=["day", "queue", "contacts_offered"])
+    quiet = Rule(name="quiet", kpi="contacts_offered", condition="volume", min_volume=10, by="queue")
+    limits = Rule(name="limits", kpi="contacts_offered", condition="limits", by="queue")
+    seen = []
+
+    def source(filters, by):
+        seen.append((filters.date_from, filters.date_to))
+        return source_of(table)(filters, by)
+    alerts = evaluate([quiet, limits], source, Settings(), dt.date(2026, 1, 6), dt.date(2026, 1, 6))
+    assert seen == [(dt.date(2025, 11, 11), dt.date(2026, 1, 6))] * 2  # one window: the union of both rules'
+    assert fired([a for a in alerts if a.rule == "quiet"]) == [("2026-01-06", "q1", "below")]

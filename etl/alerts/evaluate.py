@@ -98,7 +98,11 @@ def evaluate(rules: list[Rule], source: KpiSource, settings: Settings, first: dt
 
 def evaluate_table(rule: Rule, kpi: Kpi, table: pd.DataFrame, settings: Settings, span: Window,
                    filters: Filters) -> list[Alert]:
-    """The alerts of one rule over a kpi_table() frame grouped by day (and hour, and the rule's split)."""
+    """The alerts of one rule over a kpi_table() frame grouped by day (and hour, and the rule's split). Only the
+    rule's own window counts (the frame may span other rules' windows too): a group without contacts in it is
+    not judged."""
+    days = pd.to_datetime(table["day"]).dt.date if len(table) else pd.Series(dtype=object)
+    table = table[(days >= span.fetch_from) & (days <= span.last)] if len(table) else table
     if table.empty:
         return []
     groups = table.groupby(rule.by, dropna=False, sort=True) if rule.by else [(None, table)]
