@@ -38,6 +38,11 @@ def _cursor(db_path: str, snapshot: str) -> duckdb.DuckDBPyConnection:
     return _connection(db_path, snapshot).cursor()
 
 
+def warehouse_cursor(db_path: str, snapshot: str) -> duckdb.DuckDBPyConnection:
+    """A cursor on a warehouse snapshot's cached connection, for a page's own cached queries (close it after)."""
+    return _cursor(db_path, snapshot)
+
+
 @st.cache_data(max_entries=1024, show_spinner=False)
 def _kpis(db_path: str, snapshot: str, filters_json: str, by: tuple[str, ...], scope_json: str,
           include_licensed: bool) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from etl import mapping_preview
 from etl.alerts import cli as alerts_cli
 from etl.alerts.load_outcomes import recorded
+from etl.coaching import cli as coaching_cli
 from etl.csv_reader import LoadError
 from etl.delivery import cli as delivery_cli
 from etl.kpis import DIMENSIONS, KPI_BY_NAME, Filters, kpi_table
@@ -129,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     mapping_preview.register(sub)
     alerts_cli.register(sub)
     delivery_cli.register(sub)
+    coaching_cli.register(sub)
     return parser
 
 

@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     coaching_confidence: float = Field(0.95, gt=0, lt=1)
     alerts: AlertSettings = Field(default_factory=AlertSettings, description="alert rules, limits, notices")
     delivery: DeliverySettings = Field(default_factory=DeliverySettings, description="subscriptions, SMTP, drop")
+    coaching_fdr: float = Field(0.05, gt=0, lt=1, description="coaching flags: Benjamini-Hochberg false-discovery "
+                                "rate across every agent x measure on the page")
 
     @field_validator("source_timezone", "reporting_timezone")
     @classmethod

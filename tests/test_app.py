@@ -100,19 +100,6 @@ def test_quality_page_team_filter(app, sample_db):
     assert metric(at, "Evaluations") == count(want['qa_compliant_rate_den'])
 
 
-def test_coaching_page_team_filter(app, sample_db):
-    app.query_params["period"] = "Last 4 weeks"
-    app.session_state["team"] = ["Referrals"]
-    at = run_page(app, "coaching")
-    card = at.dataframe[0].value
-    want = expected(sample_db, "Last 4 weeks", by=("agent",), teams=["Referrals"]).dropna(subset=["agent"])
-    assert set(card["team"]) == {"Referrals"}
-    assert len(card) == len(want)
-    handled = dict(zip(want["agent"], want["contacts_handled"]))
-    for label, shown in zip(card["agent"], card["Contacts handled"]):
-        assert shown == fmt(KPI_BY_NAME["contacts_handled"], handled[label.split(" · ")[0]])
-
-
 def test_partner_scorecard_site_filter(app, sample_db):
     app.session_state["site"] = ["Manila"]
     at = run_page(app, "partner")

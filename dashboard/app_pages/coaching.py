@@ -1,105 +1,147 @@
-"""Coaching: each agent against the rest of their team, flagged only where the difference is statistically clear;
-a drill-down per agent; and a new-hire cohort view by tenure band."""
+"""Coaching: each agent against the rest of their team (new hires: their hire cohort), flagged only where the gap is
+statistically clear across the whole page; the evidence behind each flag; agents without enough contacts yet; the
+weekly trend of a flagged measure. All numbers come from etl.coaching.scorecard.coaching_scorecard(), the function
+`carekpi coaching` prints."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
-from etl import charts
-from dashboard.context import current
+from dashboard.context import current, warehouse_cursor
 from dashboard.downloads import table_button
-from dashboard.formatting import fmt
-from etl.coaching import coaching_flags, measures
-from etl.kpis import KPI_BY_NAME, Kpi
-from etl.settings import Settings
+from etl.coaching import charts as coaching_charts
+from etl.coaching.compare import FLAGGED, NOT_ENOUGH
+from etl.coaching.measures import measure_by_kpi
+from etl.coaching.scorecard import coaching_scorecard, period_label
+from etl.coaching.text import evidence_sentence, markdown_text, rule_sentence
+from etl.coaching.trend import weekly_trend
+from etl.kpis import Filters, Scope
 
-BANDS = ((0, 90, "0–90 days"), (91, 180, "91–180 days"), (181, 365, "181–365 days"), (366, 10**6, "over 1 year"))
-SCORECARD = ("contacts_handled", "fcr_rate", "csat_top2_rate", "aht_seconds", "qa_compliant_rate")
+HEADLINE = ("fcr_rate", "csat_top2_rate", "transfer_rate", "aht_seconds", "qa_compliant_rate")
+TREND_DAYS = 56  # the trend shows at least the last eight weeks
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _scorecard(db_path: str, snapshot: str, filters_json: str, scope_json: str,
+               include_licensed: bool) -> pd.DataFrame:
+    from dashboard.context import settings
+
+    cursor = warehouse_cursor(db_path, snapshot)
+    try:
+        return coaching_scorecard(cursor, Filters.model_validate_json(filters_json), settings(),
+                                  Scope.model_validate_json(scope_json), include_licensed)
+    finally:
+        cursor.close()
+
+
+def wide_scorecard(frame: pd.DataFrame, label) -> pd.DataFrame:
+    """One row per agent: flags, then each headline measure's value (rates in %) and n, as numbers."""
+    frame = frame.assign(shown=frame["value"] * frame["unit"].map({"rate": 100.0, "seconds": 1.0}))
+    flags = frame[frame["flagged"]].groupby("agent")["measure"].agg(", ".join)
+    agents = frame.drop_duplicates("agent")[["agent", "team", "compared_with"]].set_index("agent")
+    table = pd.DataFrame({"agent": agents.index.map(label), "team": agents["team"].to_numpy(),
+                          "flags": agents.index.map(lambda a: int((frame["agent"].eq(a) & frame["flagged"]).sum())),
+                          "flagged on": agents.index.map(lambda a: flags.get(a, ""))})
+    for kpi in HEADLINE:
+        rows = frame[frame["kpi"] == kpi].set_index("agent").reindex(agents.index)
+        name = rows["measure"].dropna().iloc[0] if rows["measure"].notna().any() else kpi
+        table[name] = rows["shown"].to_numpy()
+        table[f"{name} n"] = rows["n"].fillna(0).astype(int).to_numpy()
+    table["compared with"] = agents["compared_with"].to_numpy()
+    return table.sort_values(["flags", "agent"], ascending=[False, True]).reset_index(drop=True)
+
+
+def column_formats(table: pd.DataFrame, units: dict[str, str]) -> dict:
+    config = {"flagged on": st.column_config.TextColumn(width="large")}
+    for name, unit in units.items():
+        config[name] = st.column_config.NumberColumn(format="%.1f%%" if unit == "rate" else "%.0f s")
+        config[f"{name} n"] = st.column_config.NumberColumn(format="%d")
+    return config
+
 
 view = current()
-settings: Settings = view.settings
+settings = view.settings
+measures = measure_by_kpi(settings)
 st.title("Coaching")
-agents = view.kpis(by=("team", "agent"))
-agents = agents[agents["agent"].notna()].reset_index(drop=True)
-if agents.empty:
+st.info(rule_sentence(settings))
+card = _scorecard(view.db_path, view.snapshot, view.filters.model_dump_json(), view.scope.model_dump_json(),
+                  view.include_licensed)
+if card.empty:
     st.info("No handled contacts in this period with these filters.")
     st.stop()
-teams = view.kpis(by=("team",))
-flags = coaching_flags(agents, teams, settings)
-roster = view.warehouse("roster").set_index("agent")
-tenure = (pd.Timestamp(view.filters.date_to) - pd.to_datetime(roster["hire_date"])).dt.days
 
-st.caption(f"An agent is flagged on a measure only when both the agent and the rest of the team have at least "
-           f"{settings.coaching_min_contacts} in its denominator and the agent's {settings.coaching_confidence:.0%} "
-           f"interval (Wilson score for rates, normal for handle time) lies entirely on the wrong side of the rest "
-           f"of the team's value.")
-
-
-def kpi_of(kpi_name: str) -> Kpi:
-    return KPI_BY_NAME.get(kpi_name) or Kpi(kpi_name, kpi_name, "rate", "", True)
-
-
-flagged = flags[flags["flagged"]]
-reasons = {
-    agent: "; ".join(f"{r.measure} {fmt(kpi_of(r.kpi), r.value)} vs {fmt(kpi_of(r.kpi), r.team_value)} (n={r.n})"
-                     for r in rows.itertuples())
-    for agent, rows in flagged.groupby("agent")
-}
-card = pd.DataFrame({
-    "agent": agents["agent"].map(view.agent_label),
-    "team": agents["team"],
-    "tenure (days)": agents["agent"].map(tenure).astype("Int64"),
-    **{KPI_BY_NAME[k].label: [fmt(KPI_BY_NAME[k], v) for v in agents[k]] for k in SCORECARD},
-    "flags": [reasons.get(agent, "") for agent in agents["agent"]],
-})
-card["flag count"] = agents["agent"].map(flagged.groupby("agent").size().to_dict()).fillna(0).astype(int)
-card = card.sort_values(["flag count", "agent"], ascending=[False, True])
 st.subheader("Agent scorecard")
-st.dataframe(card, hide_index=True, key="scorecard")
-table_button(view, card, "agent-scorecard", key="scorecard_csv")
-st.caption(f"{int((card['flag count'] > 0).sum())} of {len(card)} agents flagged.")
+wide = wide_scorecard(card, view.agent_label)
+units = {measures[k].label: measures[k].unit for k in HEADLINE}
+st.dataframe(wide, hide_index=True, key="scorecard", column_config=column_formats(wide, units))
+periods = card.drop_duplicates(["measure", "period_from", "period_to"])
+fcr = periods[periods["kpi"] == "fcr_rate"]
+main_period = periods[periods["kpi"] != "fcr_rate"].iloc[0] if (periods["kpi"] != "fcr_rate").any() else None
+if main_period is not None and not fcr.empty and fcr.iloc[0]["period_to"] != main_period["period_to"]:
+    st.caption(f"FCR is read over {period_label(fcr.iloc[0]['period_from'], fcr.iloc[0]['period_to'])}, the latest "
+               f"period of this length whose 7-day repeat windows have all closed; every other measure over "
+               f"{period_label(main_period['period_from'], main_period['period_to'])}.")
+flagged = card[card["flagged"]]
+st.caption(f"{flagged['agent'].nunique()} of {card['agent'].nunique()} agents flagged on "
+           f"{len(flagged)} of {int((card['status'].isin([FLAGGED, 'no clear gap'])).sum())} comparisons made.")
+table_button(view, card.assign(agent=card["agent"].map(view.agent_label)), "coaching-scorecard",
+             key="scorecard_csv")
+
+st.subheader("Flags and their evidence")
+if flagged.empty:
+    st.success("No agent is clearly behind on any measure in this period.")
+for row in flagged.itertuples():
+    st.markdown("- " + evidence_sentence(row, markdown_text(view.agent_label(row.agent)), settings))
+
+st.subheader("Not enough contacts yet")
+short = card[card["status"] == NOT_ENOUGH]
+if short.empty:
+    st.caption("Every agent has enough contacts on every measure.")
+else:
+    none_compared = card.groupby("agent")["status"].agg(lambda s: (s == NOT_ENOUGH).all())
+    st.caption(f"Not compared until they reach {settings.coaching_min_contacts} contacts for the measure: "
+               f"{int(none_compared.sum())} agents on any measure, {short['agent'].nunique()} on at least one.")
+    st.dataframe(pd.DataFrame({"agent": short["agent"].map(view.agent_label), "team": short["team"],
+                               "measure": short["measure"], "n": short["n"].astype(int),
+                               "needed": settings.coaching_min_contacts}),
+                 hide_index=True, key="not_enough")
 
 st.subheader("Agent against team")
-options = {m.kpi: m for m in measures(settings)}
-measure = options[st.selectbox("Measure", list(options), format_func=lambda k: options[k].label,
-                               key="coaching_measure")]
-team = st.selectbox("Team", sorted(agents["team"].unique()), key="coaching_team")
-subset = flags[(flags["kpi"] == measure.kpi) & (flags["team"] == team) & (flags["n"] > 0)]
+options = list(measures)
+measure = measures[st.selectbox("Measure", options, format_func=lambda k: measures[k].label,
+                                key="coaching_measure")]
+team = st.selectbox("Team", sorted(card["team"].unique()), key="coaching_team")
+subset = card[(card["kpi"] == measure.kpi) & (card["team"] == team) & card["difference_low"].notna()]
 if subset.empty:
-    note = " (FCR counts a contact only once its 7-day window has closed)" if measure.kpi == "fcr_rate" else ""
-    st.info(f"No {measure.label} data for {team} in this period{note}.")
+    st.info(f"No {measure.label} data for {team} in this period.")
 else:
-    subset = subset.assign(agent=subset["agent"].map(view.agent_label))
-    st.plotly_chart(charts.agent_vs_team_chart(subset, measure.label, "seconds" if measure.mean else "rate"),
-                    key="agent_vs_team")
+    shown = subset.assign(agent=subset["agent"].map(view.agent_label), enough=subset["status"] != NOT_ENOUGH)
+    st.plotly_chart(coaching_charts.difference_chart(shown, measure.label, measure.mean,
+                                                     settings.coaching_confidence), key="agent_vs_team")
+    st.caption(f"Grey: fewer than {settings.coaching_min_contacts} contacts, shown but never flagged; "
+               f"red: flagged. {period_label(subset.iloc[0]['period_from'], subset.iloc[0]['period_to'])}.")
 
-st.subheader("Agent drill-down")
-agent = st.selectbox("Agent", list(agents["agent"]), format_func=view.agent_label, key="coaching_agent")
-one = view.filters.model_copy(update={"agents": [agent]})
-weekly = view.kpis(by=("week",), filters=one)
-columns = st.columns(3)
-for column, name in zip(columns, ("fcr_rate", "csat_top2_rate", "aht_seconds")):
-    with column:
-        st.plotly_chart(charts.kpi_trend_chart(weekly, KPI_BY_NAME[name], settings.targets.get(name), x="week"),
-                        key=f"agent_trend_{name}")
-failed = view.failed_evaluations(None, filters=one)
-if failed.empty:
-    st.caption("No failed QA items for this agent in the period.")
+st.subheader("Trend of a measure")
+agents = sorted(card["agent"].unique(), key=lambda a: (not card[(card["agent"] == a)]["flagged"].any(), a))
+agent = st.selectbox("Agent", agents, format_func=view.agent_label, key="coaching_agent")
+mine = card[card["agent"] == agent]
+first_flag = mine.loc[mine["flagged"], "kpi"]
+kpis = list(measures)
+trend_kpi = st.selectbox("Measure ", kpis, index=kpis.index(first_flag.iloc[0]) if len(first_flag) else 0,
+                         format_func=lambda k: measures[k].label, key="coaching_trend_measure")
+row = mine[mine["kpi"] == trend_kpi].iloc[0]
+end = dt.date.fromisoformat(row["period_to"])
+start = min(dt.date.fromisoformat(row["period_from"]), end - dt.timedelta(days=TREND_DAYS - 1))
+span = view.filters.model_copy(update={"date_from": start, "date_to": end})
+weeks = weekly_trend(view.kpis(by=("week",), filters=span.model_copy(update={"agents": [agent]})),
+                     view.kpis(by=("week",), filters=span.model_copy(update={"teams": [row["team"]]})),
+                     measures[trend_kpi], settings.coaching_confidence)
+if weeks.empty:
+    st.info(f"No {measures[trend_kpi].label} data for this agent from "
+            f"{period_label(start.isoformat(), end.isoformat())}.")
 else:
-    st.dataframe(failed[["evaluation_id", "contact_id", "day", "items_failed"]], hide_index=True,
-                 key="agent_failed_items")
-
-st.subheader("New-hire cohorts")
-rows = []
-for low, high, label in BANDS:
-    members = [a for a in agents["agent"] if a in tenure.index and low <= tenure[a] <= high]
-    if not members:
-        continue
-    table = view.kpis(filters=view.filters.model_copy(update={"agents": members}))
-    if table.empty:
-        continue
-    r = table.iloc[0]
-    rows.append({"tenure": label, "agents": len(members),
-                 **{KPI_BY_NAME[k].label: fmt(KPI_BY_NAME[k], r[k]) for k in SCORECARD}})
-st.dataframe(pd.DataFrame(rows), hide_index=True, key="cohorts")
+    st.plotly_chart(coaching_charts.trend_chart(weeks, measures[trend_kpi].label, measures[trend_kpi].unit,
+                                                settings.coaching_confidence), key="coaching_trend")

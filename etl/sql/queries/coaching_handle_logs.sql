@@ -1,0 +1,25 @@
+-- Log handle times per team and agent (and per day when $by_day), for coaching's Welch test on the log scale:
+-- the count, sum and sum of squares of ln(handle seconds), a handle time under 1 s counted as 1 s. Same
+-- contacts as the Handle time KPI (handled contacts, the same filters and scope as kpi_table.sql), so
+-- `n` equals aht_seconds_den of kpi_table() for the same group.
+select
+    team,
+    agent_id as agent,
+    case when $by_day then day end as day,
+    count(*) as n,
+    sum(ln(greatest(handle_seconds, 1))) as log_sum,
+    sum(ln(greatest(handle_seconds, 1)) ^ 2) as log_sumsq
+from contact_facts
+where handled
+  and day between $date_from and $date_to
+  and ($include_licensed or not licensed)
+  and (len($partners::varchar[]) = 0 or list_contains($partners::varchar[], partner))
+  and (len($sites::varchar[]) = 0 or list_contains($sites::varchar[], site))
+  and (len($teams::varchar[]) = 0 or list_contains($teams::varchar[], team))
+  and (len($channels::varchar[]) = 0 or list_contains($channels::varchar[], channel))
+  and (len($queues::varchar[]) = 0 or list_contains($queues::varchar[], queue))
+  and (len($agents::varchar[]) = 0 or list_contains($agents::varchar[], agent_id))
+  and ($scope_partners::varchar[] is null or list_contains($scope_partners::varchar[], partner))
+  and ($scope_teams::varchar[] is null or list_contains($scope_teams::varchar[], team))
+group by all
+order by all;
