@@ -93,6 +93,21 @@ class QaResult(BaseModel):
     result: Literal["pass", "fail", "na"]
 
 
+class CoachingSession(BaseModel):
+    """Optional: one coaching session given to an agent (the Coaching page's before/after view)."""
+
+    model_config = ConfigDict(extra="ignore")
+    session_id: str
+    agent_id: str
+    date: dt.date = Field(description="the day of the session, YYYY-MM-DD")
+    topic: str = Field(description="what the session was about: a compared KPI (fcr_rate, csat_top2_rate, "
+                                   "transfer_rate, aht_seconds, qa_compliant_rate, qa_item_<item>_rate) or a QA "
+                                   "item's name")
+    trainer: str | None = None
+    notes: str | None = Field(None, description="free text; identifiers scrubbed at load; shown only on the "
+                                                "Coaching page, never in quarantine, reports or the command line")
+
+
 @dataclass(frozen=True)
 class FileSpec:
     """What the reader needs to know about one contract file, derived from its model."""
@@ -120,6 +135,7 @@ FILE_SPECS: tuple[FileSpec, ...] = (
     FileSpec("chats.csv", "chats", Chat, ("chat_id",)),
     FileSpec("surveys.csv", "surveys", Survey, ("survey_id",)),
     FileSpec("qa_evaluations.csv", "qa_evaluations", QaResult, ("evaluation_id", "item")),
+    FileSpec("coaching_sessions.csv", "coaching_sessions", CoachingSession, ("session_id",)),
 )
 
 SPEC_BY_FILE = {spec.file_name: spec for spec in FILE_SPECS}

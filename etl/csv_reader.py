@@ -20,7 +20,7 @@ import pandas as pd
 
 from etl import sqlfiles
 from etl.contract import FileSpec
-from etl.privacy import FREE_TEXT, MASK, scrub
+from etl.privacy import FREE_TEXT, MASK, WITHHELD, scrub
 
 REDACTED = MASK
 
@@ -154,7 +154,7 @@ def raw_text_sql(names: list[str]) -> str:
     parts = []
     for column in names:
         name = f'r."{column}"'
-        if column == "patient_ref":
+        if column == "patient_ref" or column in WITHHELD:
             parts.append(f"case when {name} is null then '' else '{REDACTED}' end")
             continue
         if column in FREE_TEXT:

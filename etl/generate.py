@@ -87,7 +87,8 @@ class Staff:
 
 def generate(out: Path, days: int, seed: int, contacts_per_day: int, end: dt.date, first_id: int = 1,
              bad_rows: bool = True) -> dict[str, int]:
-    """Write agents, queues, calls, chats, surveys and qa_evaluations CSV files into `out`; return row counts.
+    """Write agents, queues, calls, chats, surveys, qa_evaluations and coaching_sessions CSV files into `out`;
+    return row counts.
     Ids start at `first_id`, so a later delivery (the next day) can be generated without collisions."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
@@ -112,10 +113,40 @@ def generate(out: Path, days: int, seed: int, contacts_per_day: int, end: dt.dat
         writer.write("chats", chats[CHAT_COLUMNS])
         writer.write("surveys", surveys)
         writer.write("qa_evaluations", qa)
+    # coaching sessions draw from their own generator, so the files above stay the same for a given seed
+    writer.write("coaching_sessions", coaching_sessions(np.random.default_rng([seed, 13]), staff,
+                                                        start.date(), end))
     counts = writer.finish()
     if bad_rows:
         _append_bad_rows(out)
     return counts
+
+
+SESSION_TOPICS = ("aht_seconds", "transfer_rate", "qa_item_documentation_complete_rate", "identity_verified",
+                  "fcr_rate", "csat_top2_rate")
+SESSION_NOTES = ("Listened to two calls together; agreed a shorter wrap-up.",
+                 "Reviewed when to transfer and when to resolve; practised the billing script.",
+                 "Went through the documentation checklist item by item.",
+                 "Identity check before any detail; role-played three calls.",
+                 "Follow-up booked; questions to the team lead on 555-010-2233.",  # scrubbed at load
+                 "")
+
+
+def coaching_sessions(rng: np.random.Generator, staff: Staff, first_day: dt.date, end: dt.date) -> pd.DataFrame:
+    """About two sessions per agent who needs coaching and one for a few others, between five weeks after the
+    first day and five weeks before the end (so the before/after windows have data)."""
+    weak = staff.agents.loc[staff.weak > 0, "agent_id"].tolist()
+    others = staff.agents.loc[(staff.weak == 0) & (staff.agents.licensed == "false"), "agent_id"].tolist()
+    chosen = weak * 2 + list(rng.choice(others, size=min(4, len(others)), replace=False))
+    span = max((end - first_day).days - 70, 1)
+    rows = []
+    for i, agent in enumerate(chosen, start=1):
+        day = first_day + dt.timedelta(days=35 + int(rng.integers(0, span)))
+        topic = SESSION_TOPICS[int(rng.integers(0, 3))] if agent in weak else SESSION_TOPICS[int(rng.integers(3, 6))]
+        rows.append({"session_id": f"CS{i:05d}", "agent_id": agent, "date": day.isoformat(), "topic": topic,
+                     "trainer": str(rng.choice(["trainer.kim", "trainer.ode"])),
+                     "notes": SESSION_NOTES[SESSION_TOPICS.index(topic)]})
+    return pd.DataFrame(rows, columns=["session_id", "agent_id", "date", "topic", "trainer", "notes"])
 
 
 def _ids(prefix: str, first: int, n: int) -> np.ndarray:
@@ -292,9 +323,11 @@ BAD_CALLS = [
 ]
 BAD_SURVEYS = ["SBAD0001,C000000001,,7", "SBAD0002,NOT-YET-ARRIVED,,4"]
 BAD_QA = ["EBAD0001,C000000001,,qa.lee,identity_verified,maybe", "EBAD0002,C000000001,,qa.lee,empathy,pass"]
+BAD_SESSIONS = ["CSBAD01,A0001,2026-13-01,aht_seconds,trainer.kim,", "CSBAD02,A0001,2026-10-01,empathy,trainer.kim,"]
 
 
 def _append_bad_rows(out: Path) -> None:
-    for name, rows in (("calls", BAD_CALLS), ("surveys", BAD_SURVEYS), ("qa_evaluations", BAD_QA)):
+    for name, rows in (("calls", BAD_CALLS), ("surveys", BAD_SURVEYS), ("qa_evaluations", BAD_QA),
+                       ("coaching_sessions", BAD_SESSIONS)):
         with open(out / f"{name}.csv", "a", encoding="utf-8") as handle:
             handle.write("\n".join(rows) + "\n")

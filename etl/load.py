@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from etl import sqlfiles
+from etl.coaching.measures import topics
 from etl.contract import FILE_SPECS, FileSpec
 from etl.csv_reader import LoadError, RejectedLine, raw_text_sql, read_header, read_raw, reader_names
 from etl.mapping import Mapping, check, read_mapped
-from etl.privacy import IDENTIFIER_PATTERN
+from etl.privacy import IDENTIFIER_PATTERN, MASK, WITHHELD
 from etl.pseudonym import key_bytes, pads
 from etl.settings import Settings
 from etl.warehouse import writable_snapshot
@@ -35,6 +36,7 @@ MERGE_FILE = {
     "chats": "merge/merge_contacts.sql",
     "surveys": "merge/merge_surveys.sql",
     "qa_evaluations": "merge/merge_qa_evaluations.sql",
+    "coaching_sessions": "merge/merge_coaching_sessions.sql",
 }
 
 
@@ -132,6 +134,7 @@ def load_parameters(settings: Settings, mapping: Mapping | None, started: dt.dat
         "ipad": key_pads.inner,
         "opad": key_pads.outer,
         "identifier_pattern": IDENTIFIER_PATTERN,
+        "coaching_topics": topics(settings),
     }
 
 
@@ -204,7 +207,9 @@ def _quarantine(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, name
     if rejected:
         con.executemany(
             "insert into quarantine values ($load_id, $file, $kind, $line_no, $reason, $raw_text)",
-            [{**where, "line_no": r.line_no, "reason": r.reason, "raw_text": r.raw_text} for r in rejected],
+            [{**where, "line_no": r.line_no, "reason": r.reason,
+              "raw_text": MASK if WITHHELD & set(spec.columns) else r.raw_text}  # coaching notes: never kept
+             for r in rejected],
         )
 
 

@@ -16,7 +16,9 @@ IDENTIFIER_PATTERN = (
     r"|\+?\d{0,3}[ .-]?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}"  # phone numbers
     r"|[^\s@,;\"]+@[^\s@,;\"]+\.[A-Za-z]{2,}"             # e-mail addresses
 )
-FREE_TEXT = frozenset({"reason", "agent_name", "evaluator"})
+FREE_TEXT = frozenset({"reason", "agent_name", "evaluator", "trainer", "notes"})
+# Free text kept only for one page (coaching notes): scrubbed where stored, never copied into quarantine.
+WITHHELD = frozenset({"notes"})
 _IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 
 

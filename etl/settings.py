@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings, description="subscriptions, SMTP, drop")
     coaching_fdr: float = Field(0.05, gt=0, lt=1, description="coaching flags: Benjamini-Hochberg false-discovery "
                                 "rate across every agent x measure on the page")
+    coaching_weeks_around_session: int = Field(4, gt=0, description="coaching loop: weeks read before and after "
+                                               "each coaching session")
 
     @field_validator("source_timezone", "reporting_timezone")
     @classmethod

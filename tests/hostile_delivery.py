@@ -1,7 +1,7 @@
 """A hostile contract delivery: every contract file, every field kind carrying planted patient identifiers (the
 patterns of issue 14 item 8) and names carrying markdown, HTML and formula payloads.
 
-`write_hostile_delivery(folder)` writes the six contract files; `MARKERS` are the planted identifiers no warehouse
+`write_hostile_delivery(folder)` writes the seven contract files (with coaching_sessions.csv); `MARKERS` are the planted identifiers no warehouse
 file, page, export, log, load report or error message may contain (`found_markers(text_or_bytes)` lists the ones
 a text holds, case-insensitively); `PAYLOADS` are the hostile names that may be shown, but only as plain text
 (never rendered as markdown, HTML or a spreadsheet formula).
@@ -130,16 +130,23 @@ QA = [
     ["HE3", "HC3", "2026-01-07T09:00:00", f"qa {DOB_ISO}", "empathy", f"maybe {PHONE10}", f"n {PATIENT_NAME}"],
     ["HE4", "HC4", "x", "2026-01-07T09:00:00", "qa", "empathy", "pass", f"n {PHONE_DIGITS}"],
 ]
+COACHING = [
+    ["session_id", "agent_id", "date", "topic", "trainer", "notes", "comment"],
+    ["HCS1", "H1", "2026-01-10", "aht_seconds", f"tr {PHONE7}", f"pt called from {PHONE10}, SSN {SSN}", MD_LINK],
+    ["HCS2", "H2", "2026-01-11", "identity_verified", HTML_SCRIPT, f"{MD_IMAGE} mail {EMAIL}", f"DOB {DOB_US}"],
+    # quarantined (bad date, unknown topic), identifiers in every field
+    [f"HCS {MRN_HYPHEN}", f"ag {SSN}", DOB_US, f"topic {MRN_ALNUM}", f"tr {EMAIL}", f"about {PATIENT_NAME}", ""],
+]
 FILES = {"agents.csv": AGENTS, "queues.csv": QUEUES, "calls.csv": CALLS, "chats.csv": CHATS, "surveys.csv": SURVEYS,
-         "qa_evaluations.csv": QA}
+         "qa_evaluations.csv": QA, "coaching_sessions.csv": COACHING}
 # Fields of each kind the delivery plants identifiers in (for tests that want to say so).
 FIELD_KINDS = ("ids", "patient_ref", "queue", "agent_id", "agent_name", "team", "site", "partner", "reason",
                "evaluator", "item", "channel", "csat", "notes", "comment", "qa_comment", "extra field",
-               "unparsable row")
+               "unparsable row", "trainer", "topic")
 
 
 def write_hostile_delivery(folder: Path) -> Path:
-    """Write the six hostile contract files into `folder` (created if missing); return it."""
+    """Write the hostile contract files into `folder` (created if missing); return it."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in FILES.items():

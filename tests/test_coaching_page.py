@@ -84,3 +84,25 @@ def test_agent_against_team_opens_on_a_meaningful_fcr(app, sample_db):  # noqa: 
     assert '"x":' in chart.proto.spec and "FCR" in chart.proto.spec
     assert any("FCR is read over" in c.value for c in at.caption)
     assert at.selectbox(key="coaching_trend_measure").value is not None and not at.exception
+
+
+def test_sessions_before_and_after_shown_as_computed(app, sample_db):  # noqa: F811
+    from etl.coaching.sessions import session_outcomes, team_outcomes
+
+    at = run_page(app, "coaching")
+    start, end = period(sample_db, "Last 7 days")
+    con = connect_read_only(sample_db.db_path)
+    try:
+        want = session_outcomes(con, Filters(date_from=start, date_to=end), sample_db, with_notes=True)
+    finally:
+        con.close()
+    assert len(want) == 16  # the sample's sessions (two more are quarantined)
+    shown = next(d.value for d in at.dataframe if "outcome" in d.value.columns and "notes" in d.value.columns)
+    assert list(shown["outcome"]) == list(want["outcome"])
+    assert list(shown["before n"]) == list(want["before_n"]) and list(shown["after n"]) == list(want["after_n"])
+    rate = want["unit"] == "rate"
+    assert list(shown.loc[rate, "after"]) == pytest.approx(list(want.loc[rate, "after_value"] * 100), nan_ok=True)
+    assert list(shown["change low"]) == pytest.approx(list(want["change_low"] * 100), nan_ok=True)
+    assert not shown["notes"].str.contains("555").any() and shown["notes"].str.contains("redacted").any()
+    teams = next(d.value for d in at.dataframe if "coached agents" in d.value.columns)
+    assert teams.to_dict("records") == team_outcomes(want).to_dict("records")

@@ -16,6 +16,7 @@ from etl.coaching import charts as coaching_charts
 from etl.coaching.compare import FLAGGED, NOT_ENOUGH
 from etl.coaching.measures import measure_by_kpi
 from etl.coaching.scorecard import coaching_scorecard, period_label
+from etl.coaching.sessions import session_outcomes, team_outcomes
 from etl.coaching.text import evidence_sentence, markdown_text, rule_sentence
 from etl.coaching.trend import weekly_trend
 from etl.kpis import Filters, Scope
@@ -33,6 +34,18 @@ def _scorecard(db_path: str, snapshot: str, filters_json: str, scope_json: str,
     try:
         return coaching_scorecard(cursor, Filters.model_validate_json(filters_json), settings(),
                                   Scope.model_validate_json(scope_json), include_licensed)
+    finally:
+        cursor.close()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _sessions(db_path: str, snapshot: str, filters_json: str, scope_json: str, include_licensed: bool) -> pd.DataFrame:
+    from dashboard.context import settings
+
+    cursor = warehouse_cursor(db_path, snapshot)
+    try:
+        return session_outcomes(cursor, Filters.model_validate_json(filters_json), settings(),
+                                Scope.model_validate_json(scope_json), include_licensed, with_notes=True)
     finally:
         cursor.close()
 
@@ -145,3 +158,35 @@ if weeks.empty:
 else:
     st.plotly_chart(coaching_charts.trend_chart(weeks, measures[trend_kpi].label, measures[trend_kpi].unit,
                                                 settings.coaching_confidence), key="coaching_trend")
+
+st.subheader("Did coaching work?")
+outcomes = _sessions(view.db_path, view.snapshot, view.filters.model_dump_json(), view.scope.model_dump_json(),
+                     view.include_licensed)
+weeks = settings.coaching_weeks_around_session
+if outcomes.empty:
+    st.caption("No coaching sessions (coaching_sessions.csv) for these agents in the 26 weeks up to this period.")
+else:
+    st.caption(f"Each session: the agent's measure on its topic in the {weeks} weeks before and the {weeks} weeks "
+               f"after (the session's day in neither); the change is clear when its "
+               f"{settings.coaching_confidence:.0%} interval excludes zero. A clear change is not proof that the "
+               f"session caused it: agents are often coached after a bad patch, which tends to pass on its own.")
+    st.dataframe(team_outcomes(outcomes), hide_index=True, key="coaching_team_outcomes")
+    factor = outcomes["unit"].map({"rate": 100.0, "seconds": 1.0})
+    change = outcomes["change_unit"].map({"points": 100.0, "relative": 100.0})
+    st.dataframe(pd.DataFrame({
+        "date": outcomes["session_date"], "agent": outcomes["agent"].map(view.agent_label),
+        "team": outcomes["team"], "topic": outcomes["measure"],
+        "before": outcomes["before_value"] * factor, "before n": outcomes["before_n"],
+        "after": outcomes["after_value"] * factor, "after n": outcomes["after_n"],
+        "unit": outcomes["unit"].map({"rate": "%", "seconds": "s"}),
+        "change": outcomes["change"] * change, "change low": outcomes["change_low"] * change,
+        "change high": outcomes["change_high"] * change,
+        "change in": outcomes["change_unit"].map({"points": "points", "relative": "% of typical time"}),
+        "outcome": outcomes["outcome"], "trainer": outcomes["trainer"].fillna(""),
+        "notes": outcomes["notes"].fillna(""),
+    }), hide_index=True, key="coaching_sessions", column_config={
+        "before": st.column_config.NumberColumn(format="%.1f"), "after": st.column_config.NumberColumn(format="%.1f"),
+        "change": st.column_config.NumberColumn(format="%+.1f"),
+        "change low": st.column_config.NumberColumn(format="%+.1f"),
+        "change high": st.column_config.NumberColumn(format="%+.1f"),
+        "notes": st.column_config.TextColumn(width="large")})

@@ -88,3 +88,14 @@ create table if not exists qa_results (
 create table if not exists build_settings (
     settings_json varchar
 );
+
+-- Optional coaching sessions (coaching_sessions.csv). notes are scrubbed free text for the Coaching page only.
+create table if not exists coaching_sessions (
+    session_id varchar,
+    agent_id varchar,
+    session_date date,
+    topic varchar,
+    trainer varchar,
+    notes varchar,
+    load_id integer
+);
