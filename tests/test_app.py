@@ -119,7 +119,7 @@ def test_data_quality_page(app, sample_db):
     assert metric(at, "Unmatched surveys") == str(dq["unmatched_surveys"])
     assert metric(at, "Unmapped queues") == "1"
     summary = at.dataframe[0].value
-    assert summary["rows"].sum() == quarantined == 5
+    assert summary["rows"].sum() == quarantined == 7  # 5 bad contact, survey and QA rows + 2 coaching sessions
 
 
 def test_no_warehouse_gives_a_clear_message(tmp_path, users_env, monkeypatch):
