@@ -96,6 +96,8 @@ class Settings(BaseSettings):
                                 "rate across every agent x measure on the page")
     coaching_weeks_around_session: int = Field(4, gt=0, description="coaching loop: weeks read before and after "
                                                "each coaching session")
+    coaching_new_hire_days: int = Field(90, gt=0, description="tenure (days) up to which an agent is compared with "
+                                        "earlier hires at the same weeks of tenure rather than the rest of the team")
 
     @field_validator("source_timezone", "reporting_timezone")
     @classmethod

@@ -35,12 +35,12 @@ def scorecard(settings, start, end, **filters) -> pd.DataFrame:
 
 def test_scorecard_shows_numbers_with_n_and_the_evidence(app, sample_db):  # noqa: F811
     app.query_params["period"] = "Last 4 weeks"
-    app.session_state["team"] = ["Referrals", "Billing"]
+    app.session_state["team"] = ["Scheduling", "Referrals"]
     at = run_page(app, "coaching")
     start, end = period(sample_db, "Last 4 weeks")
-    want = scorecard(sample_db, start, end, teams=["Referrals", "Billing"])
+    want = scorecard(sample_db, start, end, teams=["Scheduling", "Referrals"])
     card = at.dataframe[0].value
-    assert set(card["team"]) == {"Referrals", "Billing"} and len(card) == want["agent"].nunique()
+    assert set(card["team"]) == {"Scheduling", "Referrals"} and len(card) == want["agent"].nunique()
     # numbers, not text: rates in percent, handle time in seconds, n as integers
     assert pd.api.types.is_float_dtype(card["FCR"]) and pd.api.types.is_integer_dtype(card["FCR n"])
     keyed = want.set_index(["agent", "kpi"])
@@ -56,7 +56,7 @@ def test_scorecard_shows_numbers_with_n_and_the_evidence(app, sample_db):  # noq
     # independent check of one n against the KPI query: handle-time n is the contacts handled
     con = connect_read_only(sample_db.db_path)
     try:
-        kpis = kpi_table(con, Filters(date_from=start, date_to=end, teams=["Referrals", "Billing"]), ("agent",),
+        kpis = kpi_table(con, Filters(date_from=start, date_to=end, teams=["Scheduling", "Referrals"]), ("agent",),
                          sample_db).dropna(subset=["agent"]).set_index("agent")
     finally:
         con.close()

@@ -109,8 +109,11 @@ def test_fcr_is_read_over_the_latest_period_whose_windows_closed(small_db):
     assert week.iloc[0]["fcr_pending"] == 1  # the 20 January call's window is open
     card = card_for(small_db, dt.date(2026, 1, 14), dt.date(2026, 1, 20))
     fcr = card[card["kpi"] == "fcr_rate"]
-    # the first day with an open window is 20 January: FCR reads the 7 days ending 19 January
-    assert set(fcr["period_from"]) == {"2026-01-13"} and set(fcr["period_to"]) == {"2026-01-19"}
+    # horizon 20 January 09:00 less 7 days = 13 January 09:00: the last whole day closed is 12 January, so FCR
+    # reads the 7 days ending then (etl/defaults.py)
+    assert set(fcr["period_from"]) == {"2026-01-06"} and set(fcr["period_to"]) == {"2026-01-12"}
+    # each agent has calls on 6, 7 and 8 January in it: 3 closed windows, under the minimum of 4
+    assert (fcr["n"] == 3).all() and set(fcr["status"]) == {"not enough contacts yet"}
     assert set(card.loc[card["kpi"] != "fcr_rate", "period_to"]) == {"2026-01-20"}
 
 

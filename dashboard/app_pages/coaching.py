@@ -16,6 +16,7 @@ from etl.coaching import charts as coaching_charts
 from etl.coaching.compare import FLAGGED, NOT_ENOUGH
 from etl.coaching.measures import measure_by_kpi
 from etl.coaching.scorecard import coaching_scorecard, period_label
+from etl.coaching.ramp import hire_weeks, learning_curve, new_hires, tenure_days
 from etl.coaching.sessions import session_outcomes, team_outcomes
 from etl.coaching.text import evidence_sentence, markdown_text, rule_sentence
 from etl.coaching.trend import weekly_trend
@@ -25,29 +26,33 @@ HEADLINE = ("fcr_rate", "csat_top2_rate", "transfer_rate", "aht_seconds", "qa_co
 TREND_DAYS = 56  # the trend shows at least the last eight weeks
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _scorecard(db_path: str, snapshot: str, filters_json: str, scope_json: str,
-               include_licensed: bool) -> pd.DataFrame:
+def _read(db_path: str, snapshot: str, read, filters_json: str, scope_json: str, include_licensed: bool, **kw):
+    """Run `read(cursor, filters, settings, scope, include_licensed, **kw)` on the snapshot."""
     from dashboard.context import settings
 
     cursor = warehouse_cursor(db_path, snapshot)
     try:
-        return coaching_scorecard(cursor, Filters.model_validate_json(filters_json), settings(),
-                                  Scope.model_validate_json(scope_json), include_licensed)
+        return read(cursor, Filters.model_validate_json(filters_json), settings(),
+                    Scope.model_validate_json(scope_json), include_licensed, **kw)
     finally:
         cursor.close()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _scorecard(db_path: str, snapshot: str, filters_json: str, scope_json: str,
+               include_licensed: bool) -> pd.DataFrame:
+    return _read(db_path, snapshot, coaching_scorecard, filters_json, scope_json, include_licensed)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _sessions(db_path: str, snapshot: str, filters_json: str, scope_json: str, include_licensed: bool) -> pd.DataFrame:
-    from dashboard.context import settings
+    return _read(db_path, snapshot, session_outcomes, filters_json, scope_json, include_licensed, with_notes=True)
 
-    cursor = warehouse_cursor(db_path, snapshot)
-    try:
-        return session_outcomes(cursor, Filters.model_validate_json(filters_json), settings(),
-                                Scope.model_validate_json(scope_json), include_licensed, with_notes=True)
-    finally:
-        cursor.close()
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _tenure_days(db_path: str, snapshot: str, filters_json: str, scope_json: str,
+                 include_licensed: bool) -> pd.DataFrame:
+    return _read(db_path, snapshot, tenure_days, filters_json, scope_json, include_licensed)[0]
 
 
 def wide_scorecard(frame: pd.DataFrame, label) -> pd.DataFrame:
@@ -158,6 +163,29 @@ if weeks.empty:
 else:
     st.plotly_chart(coaching_charts.trend_chart(weeks, measures[trend_kpi].label, measures[trend_kpi].unit,
                                                 settings.coaching_confidence), key="coaching_trend")
+
+st.subheader("New-hire ramp")
+hired = new_hires(view.warehouse("roster"), view.filters.date_to, settings)
+hired = hired[hired.index.isin(card["agent"])]
+ramp_weeks = -(-settings.coaching_new_hire_days // 7)
+if hired.empty:
+    st.caption(f"No agent in view was hired in the {settings.coaching_new_hire_days} days up to this period's end.")
+else:
+    st.caption(f"{len(hired)} agents hired in the {settings.coaching_new_hire_days} days up to this period's end are "
+               f"compared with earlier hires at the same weeks of tenure, not with the rest of the team.")
+    ramp_kpi = st.selectbox("Measure  ", list(measures), format_func=lambda k: measures[k].label, key="ramp_measure")
+    tenure = _tenure_days(view.db_path, view.snapshot, view.filters.model_dump_json(), view.scope.model_dump_json(),
+                          view.include_licensed)
+    curve = learning_curve(tenure[~tenure["agent"].isin(hired.index)
+                                  | (tenure["day"] < pd.Timestamp(view.filters.date_from))],
+                           measures[ramp_kpi], ramp_weeks)
+    mine = hire_weeks(tenure, list(hired.index), measures[ramp_kpi], ramp_weeks)
+    if curve.empty and mine.empty:
+        st.info(f"No {measures[ramp_kpi].label} data in the first {ramp_weeks} weeks of tenure.")
+    else:
+        st.plotly_chart(coaching_charts.ramp_chart(curve, mine.assign(agent=mine["agent"].map(view.agent_label)),
+                                                   measures[ramp_kpi].label, measures[ramp_kpi].unit),
+                        key="ramp_chart")
 
 st.subheader("Did coaching work?")
 outcomes = _sessions(view.db_path, view.snapshot, view.filters.model_dump_json(), view.scope.model_dump_json(),

@@ -61,3 +61,22 @@ def trend_chart(frame: pd.DataFrame, measure_label: str, unit: str, confidence: 
         fig.update_xaxes(range=[weeks.min() - pd.Timedelta(days=7), weeks.min() + pd.Timedelta(days=7)])
     y_title = "%" if unit == "rate" else "seconds"
     return _layout(fig, f"{measure_label} by week (agent with {confidence:.0%} interval)", "week starting", y_title)
+
+
+def ramp_chart(curve: pd.DataFrame, hires: pd.DataFrame, measure_label: str, unit: str) -> go.Figure:
+    """The expected learning curve (median of earlier hires per week of tenure) and each new hire's weekly values.
+    `curve`: tenure_week, median, hires; `hires`: agent (display label), tenure_week, value, n."""
+    factor = 100 if unit == "rate" else 1
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=curve["tenure_week"], y=curve["median"] * factor, mode="lines+markers",
+                             name="earlier hires (median)", line=dict(color=TEAM_COLOR, dash="dot"),
+                             customdata=curve[["hires"]].to_numpy(),
+                             hovertemplate="%{y:.1f} (%{customdata[0]} hires)<extra>median</extra>"))
+    for agent, rows in hires.groupby("agent", sort=True):
+        fig.add_trace(go.Scatter(x=rows["tenure_week"], y=rows["value"] * factor, mode="lines+markers",
+                                 name=str(agent), customdata=rows[["n"]].to_numpy(),
+                                 hovertemplate="%{y:.1f} (n=%{customdata[0]:,})<extra></extra>"))
+    fig.update_xaxes(dtick=1, rangemode="tozero")
+    y_title = "%" if unit == "rate" else "seconds"
+    return _layout(fig, f"{measure_label} by week of tenure: new hires against earlier hires", "week of tenure",
+                   y_title)

@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from etl import sqlfiles
+from etl import defaults, sqlfiles
 from etl.coaching.compare import decide, measure_rows
 from etl.coaching.measures import Measure, measures
 from etl.coaching.periods import fcr_closed_filters
@@ -76,12 +76,14 @@ def team_comparisons(con: duckdb.DuckDBPyConnection, filters: Filters, chosen: l
 
 
 def coaching_scorecard(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings,
-                       scope: Scope | None = None, include_licensed: bool | None = None) -> pd.DataFrame:
+                       scope: Scope | None = None, include_licensed: bool | None = None,
+                       ramp: bool = True) -> pd.DataFrame:
     """One row per agent and measure (COLUMNS): value and n, the reference group's value and n, the difference
     (rates: agent - reference in proportion points; handle time: relative difference of typical times) with its
     interval, p-values, status and flag, and the period read. FCR is read over the latest period of the same
-    length whose FCR windows have closed. Benjamini-Hochberg runs across every row."""
-    fcr_filters = fcr_closed_filters(con, filters, settings, scope, include_licensed)
+    length whose FCR windows have closed. With `ramp`, new hires are compared with earlier hires at the same weeks
+    of tenure instead of the rest of the team (ramp.py). Benjamini-Hochberg runs across every row."""
+    fcr_filters = fcr_closed_filters(con, filters, settings, scope)
     chosen = measures(settings)
     periods = [(filters, [m for m in chosen if m.kpi != "fcr_rate" or fcr_filters == filters])]
     if fcr_filters != filters:
@@ -93,6 +95,10 @@ def coaching_scorecard(con: duckdb.DuckDBPyConnection, filters: Filters, setting
     parts = [first] + [team_comparisons(con, f, ms, settings, scope, include_licensed, roster)
                        for f, ms in periods[1:]]
     frame = pd.concat(parts, ignore_index=True)
+    if ramp:
+        from etl.coaching.ramp import against_cohorts  # ramp reads this module's handle_logs
+
+        frame = against_cohorts(con, frame, periods, settings, scope, include_licensed)
     frame = decide(frame, frame["higher_is_better"].to_numpy(bool), settings)
     order = {m.kpi: i for i, m in enumerate(chosen)}
     frame = frame.iloc[np.lexsort((frame["kpi"].map(order).to_numpy(), frame["agent"].to_numpy(),
@@ -101,5 +107,6 @@ def coaching_scorecard(con: duckdb.DuckDBPyConnection, filters: Filters, setting
 
 
 def period_label(period_from: str, period_to: str) -> str:
-    start, end = dt.date.fromisoformat(period_from), dt.date.fromisoformat(period_to)
-    return f"{start:%d %b %Y} – {end:%d %b %Y}" if start != end else f"{start:%d %b %Y}"
+    """A period given as ISO dates, as people write it (the app's one format, etl/defaults.py)."""
+    return defaults.period_label(Filters(date_from=dt.date.fromisoformat(period_from),
+                                         date_to=dt.date.fromisoformat(period_to)))

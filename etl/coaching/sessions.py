@@ -74,8 +74,7 @@ def session_outcomes(con: duckdb.DuckDBPyConnection, filters: Filters, settings:
     logs["day"] = pd.to_datetime(logs["day"]).dt.strftime("%Y-%m-%d")
     last_day = dt.date.fromisoformat(days["day"].max()) if len(days) else filters.date_to
     latest = last_day if last_day < filters.date_to else filters.date_to
-    last_closed = fcr_closed_filters(con, Filters(date_from=latest, date_to=latest), settings, scope,
-                                     include_licensed).date_to
+    last_closed = fcr_closed_filters(con, Filters(date_from=latest, date_to=latest), settings, scope).date_to
     rows = []
     for session, day in zip(found.itertuples(), dates):
         m: Measure = session.measure_def

@@ -19,7 +19,9 @@ def rule_sentence(settings: Settings) -> str:
     return (f"An agent is flagged on a measure only when both the agent and the rest of their team have at least "
             f"{settings.coaching_min_contacts} contacts for it, the {settings.coaching_confidence:.0%} interval for "
             f"the gap lies wholly on the worse side, and the gap survives a check across every agent and measure "
-            f"on this page that keeps wrong flags to about {settings.coaching_fdr:.0%} of all flags.")
+            f"on this page that keeps wrong flags to about {settings.coaching_fdr:.0%} of all flags "
+            f"(agents hired in the last {settings.coaching_new_hire_days} days are compared with earlier hires at "
+            f"the same weeks of tenure instead).")
 
 
 def value_text(value: float, unit: str) -> str:
