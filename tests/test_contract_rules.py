@@ -135,9 +135,10 @@ def test_staging_models_produce_exactly_the_stored_columns(settings):
     sqlfiles.run(con, "macros.sql")
     params = {"source_tz": "UTC", "source_is_utc": True, "source_has_dst": False,
               "load_started": dt.datetime(2026, 1, 1), "future_hours": 24,
-              "ipad": b"i" * 64, "opad": b"o" * 64, "identifier_pattern": IDENTIFIER_PATTERN}
+              "ipad": b"i" * 64, "opad": b"o" * 64, "identifier_pattern": IDENTIFIER_PATTERN,
+              "coaching_topics": ["fcr_rate"]}
     targets = {"agents": "agents", "queues": "queues", "calls": "contacts", "chats": "contacts",
-               "surveys": "surveys", "qa_evaluations": "qa_results"}
+               "surveys": "surveys", "qa_evaluations": "qa_results", "coaching_sessions": "coaching_sessions"}
     for spec in FILE_SPECS:
         columns = ", ".join(f'null::varchar as "{c}"' for c in spec.columns)
         con.execute(f"create or replace temp table raw_input as select 1 as rec_no, 2 as line_no, {columns}")
