@@ -152,3 +152,18 @@ def test_cli_csv_neutralises_formula_cells():
 
     assert _csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _csv_cell("Billing") == "Billing"
     assert _csv_cell(3.5) == 3.5 and np.isnan(_csv_cell(float("nan")))
+
+
+def test_cli_applies_the_users_scope(small_db, capsys, monkeypatch, tmp_path):
+    from etl.access import User, add_user
+
+    users = tmp_path / "users.toml"
+    add_user(users, User(username="elsewhere", role="trainer", teams=["Other"]), "elsewhere-pass-123")
+    add_user(users, User(username="ours", role="trainer", teams=["T"]), "ours-pass-12345")
+    monkeypatch.setenv("CAREKPI_USERS_FILE", str(users))
+    monkeypatch.setenv("CAREKPI_PSEUDONYM_KEY", TEST_KEY)
+    base = ["coaching", "--db", str(small_db.db_path), "--from", "2026-01-05", "--to", "2026-01-08",
+            "--format", "json", "--user"]
+    assert cli.main(base + ["elsewhere"]) == 0 and json.loads(capsys.readouterr().out) == []
+    assert cli.main(base + ["ours"]) == 0
+    assert {r["agent"] for r in json.loads(capsys.readouterr().out)} == {"A", "B", "C"}
