@@ -14,7 +14,7 @@ from dashboard.filters import anchor_day, sidebar_filters
 from dashboard.session import sign_out, signed_in_user
 from etl import audit
 from etl.access import scope_for
-from etl.kpis import Filters
+from etl.kpis import Filters, zone_mismatch_message
 
 PAGES = (  # file, title, icon, roles that see it
     ("app_pages/overview.py", "Overview", ":material/dashboard:", {"manager", "partner", "trainer"}),
@@ -48,6 +48,11 @@ def main() -> None:
     probe = context.View(settings=config, db_path=db_path, snapshot=snapshot, scope=scope,
                          filters=Filters(date_from=pd.Timestamp.today().date(),
                                                  date_to=pd.Timestamp.today().date()))
+    built_zone = probe.warehouse("built_reporting_timezone")
+    if built_zone is not None and built_zone != config.reporting_timezone:
+        st.title("carekpi")
+        st.error(zone_mismatch_message(built_zone, config.reporting_timezone))
+        st.stop()
     fresh = probe.warehouse("freshness")
     last_day, first_day = _as_date(fresh["last_day"]), _as_date(fresh["first_day"])
     if last_day is None:

@@ -17,7 +17,7 @@ import streamlit as st
 
 from etl import views
 from etl.defaults import Comparison, comparison, fcr_closed_through, fcr_filters
-from etl.kpis import Filters, Scope, kpi_table
+from etl.kpis import Filters, Scope, built_reporting_timezone, kpi_table
 from etl.settings import Settings, load_settings
 from etl.warehouse import connect_read_only, snapshot_id
 
@@ -93,6 +93,8 @@ def _warehouse_view(db_path: str, snapshot: str, name: str, scope_json: str) -> 
             return views.quarantine_rows(cursor)
         if name == "data_quality":
             return views.data_quality(cursor, settings().item_names)
+        if name == "built_reporting_timezone":
+            return built_reporting_timezone(cursor)
         raise ValueError(f"unknown view {name}")
     finally:
         cursor.close()

@@ -20,6 +20,19 @@ from pydantic import BaseModel, ConfigDict, Field
 Flag = Annotated[bool, Field(description="true/false, yes/no, y/n, 1/0, any case")]
 Timestamp = Annotated[dt.datetime, Field(description="ISO 8601; without an offset it is read in the source time zone")]
 
+# Contract v2 (issue 11): a contact's place in a conversation. All optional: a v1 file without these columns loads
+# as one inbound, queued leg per conversation. See docs/data-contract.md.
+ConversationId = Annotated[str | None, Field(description="links the legs of one interaction; default: own id")]
+Direction = Annotated[Literal["inbound", "outbound", "callback"],
+                      Field(description="outbound and callback legs never enter inbound KPIs")]
+Queued = Annotated[bool, Field(description="false: went straight to an agent (no SL, ASA or abandonment)")]
+EndReason = Annotated[Literal["abandoned", "moved", "callback", "ivr", "other"] | None,
+                      Field(description="how a contact without an agent ended; default abandoned when not handled")]
+TransferType = Annotated[Literal["internal", "external"] | None,
+                         Field(description="default internal when transferred")]
+TalkSeconds = Annotated[int | None, Field(ge=0, description="the agent's interaction time as the platform reports "
+                                          "it; then handle time = talk + hold + acw")]
+
 
 class Agent(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -56,6 +69,12 @@ class Call(BaseModel):
     transferred: Flag = False
     escalated_clinical: Flag = False
     resolved: Flag | None = None
+    conversation_id: ConversationId = None
+    direction: Direction = "inbound"
+    queued: Queued = True
+    end_reason: EndReason = None
+    transfer_type: TransferType = None
+    talk_seconds: TalkSeconds = None
 
 
 class Chat(BaseModel):
@@ -73,6 +92,12 @@ class Chat(BaseModel):
     transferred: Flag = False
     escalated_clinical: Flag = False
     resolved: Flag | None = None
+    conversation_id: ConversationId = None
+    direction: Direction = "inbound"
+    queued: Queued = True
+    end_reason: EndReason = None
+    transfer_type: TransferType = None
+    talk_seconds: TalkSeconds = None
 
 
 class Survey(BaseModel):

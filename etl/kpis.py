@@ -9,6 +9,7 @@ command line and reports all call it; nothing else divides.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,25 +36,48 @@ class Kpi:
 
 
 KPIS: tuple[Kpi, ...] = (
-    Kpi("contacts_offered", "Contacts offered", "count", "calls offered to a queue plus chats requested", None, False),
-    Kpi("contacts_handled", "Contacts handled", "count", "answered calls plus accepted chats", None, False),
-    Kpi("short_abandons", "Short abandons", "count", "not handled and ended less than 5 s after being offered",
+    Kpi("contacts_offered", "Contacts offered", "count",
+        "inbound legs offered (calls offered, chats requested; not those ended in the IVR)", None, False),
+    Kpi("contacts_handled", "Contacts handled", "count", "inbound legs answered or accepted", None, False),
+    Kpi("short_abandons", "Short abandons", "count",
+        "queued inbound legs abandoned less than 5 s after being offered", None, False),
+    Kpi("fcr_pending", "FCR pending", "count", "handled conversations whose 7-day FCR window is still open",
         None, False),
-    Kpi("fcr_pending", "FCR pending", "count", "handled contacts whose 7-day FCR window is still open", None, False),
+    Kpi("conversations_offered", "Conversations offered", "count",
+        "inbound conversations (all their legs counted once)", None, False),
+    Kpi("outbound_contacts", "Outbound contacts", "count", "outbound legs placed by agents or the platform",
+        None, False),
+    Kpi("outbound_handled", "Outbound connected", "count", "outbound legs connected to an agent", None, False),
+    Kpi("callback_contacts", "Callbacks", "count", "callback legs (the centre calling back on request)", None, False),
+    Kpi("callback_handled", "Callbacks connected", "count", "callback legs connected to an agent", None, False),
+    Kpi("callbacks_scheduled", "Callbacks scheduled", "count", "inbound legs that ended with a callback scheduled",
+        None, False),
     Kpi("service_level", "Service level", "rate",
-        "handled within the channel's threshold (voice 30 s, others 60 s) ÷ (offered − short abandons)", True),
-    Kpi("abandon_rate", "Abandonment", "rate", "(not handled − short abandons) ÷ (offered − short abandons)", False),
-    Kpi("asa_seconds", "Speed of answer", "seconds", "mean wait (answered − offered) of handled contacts", False),
-    Kpi("aht_seconds", "Handle time", "seconds", "mean of (ended − answered) + after-contact work, handled contacts",
-        False, extra=("aht_seconds_sumsq",)),  # the sum of squares, for confidence intervals
-    Kpi("transfer_rate", "Transfers", "rate", "handled contacts transferred ÷ handled contacts", False),
+        "queued inbound legs answered within the channel's threshold (voice 30 s, others 60 s) ÷ queued inbound "
+        "legs that left the queue (answered, abandoned, callback or other; not moved, not short abandons)", True),
+    Kpi("abandon_rate", "Abandonment", "rate",
+        "queued inbound legs the customer abandoned (short abandons excepted) ÷ the same denominator as service "
+        "level", False),
+    Kpi("asa_seconds", "Speed of answer", "seconds", "mean wait (answered − offered) of queued inbound legs answered",
+        False),
+    Kpi("aht_seconds", "Handle time", "seconds",
+        "mean per handled inbound leg of talk + hold + after-contact work (talk_seconds given), else "
+        "(ended − answered) + after-contact work", False,
+        extra=("aht_seconds_sumsq",)),  # the sum of squares, for confidence intervals
+    Kpi("conversation_aht_seconds", "Handle time per conversation", "seconds",
+        "handle time of all legs of each handled inbound conversation ÷ handled inbound conversations", False),
+    Kpi("transfer_rate", "Transfers", "rate", "handled inbound legs transferred ÷ handled inbound legs", False),
+    Kpi("transfer_internal_rate", "Internal transfers", "rate",
+        "handled inbound legs transferred within the centre ÷ handled inbound legs", False),
+    Kpi("transfer_external_rate", "External transfers", "rate",
+        "handled inbound legs transferred out of the centre ÷ handled inbound legs", False),
     Kpi("clinical_escalation_rate", "Clinical escalations", "rate",
         "handled contacts escalated to licensed clinical staff ÷ handled contacts", None),
     Kpi("agent_resolution_rate", "Agent-marked resolution", "rate",
         "handled contacts marked resolved ÷ handled contacts whose resolved flag is set", True),
     Kpi("fcr_rate", "First-contact resolution", "rate",
-        "handled contacts with a closed 7-day window and no repeat contact from the patient within it "
-        "÷ handled contacts with a patient and a closed window", True),
+        "handled inbound conversations with a closed 7-day window and no new conversation from the patient within "
+        "it ÷ handled inbound conversations with a patient and a closed window", True),
     Kpi("csat_top2_rate", "CSAT (top-2)", "rate", "survey responses scoring 4 or 5 ÷ survey responses", True),
     Kpi("csat_mean", "CSAT (mean)", "score", "sum of scores ÷ survey responses (1–5)", True),
     Kpi("survey_response_rate", "Survey response rate", "rate",
@@ -134,12 +158,37 @@ def query_params(filters: Filters, by: tuple[str, ...] | list[str], scope: Scope
     return params
 
 
+class ReportingZoneMismatch(ValueError):
+    """The warehouse's days and hours were built in another reporting time zone than the one asked for."""
+
+
+def built_reporting_timezone(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The reporting time zone the warehouse's days and hours were built in (None before the first load)."""
+    row = con.execute("select any_value(settings_json) from build_settings").fetchone()
+    return json.loads(row[0]).get("reporting_timezone") if row and row[0] else None
+
+
+def zone_mismatch_message(built: str, asked: str) -> str:
+    return (f"this warehouse's days and hours were built in reporting time zone {built}, but reporting_timezone "
+            f"(CAREKPI_REPORTING_TIMEZONE) is {asked}: days are fixed when the warehouse is built. Load a delivery "
+            f"again with reporting_timezone {asked} to rebuild them, or set it back to {built}.")
+
+
+def check_reporting_timezone(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Refuse to answer in another reporting time zone than the warehouse was built in (never silently ignore it)."""
+    built = built_reporting_timezone(con)
+    if built is not None and built != settings.reporting_timezone:
+        raise ReportingZoneMismatch(zone_mismatch_message(built, settings.reporting_timezone))
+
+
 def kpi_table(con: duckdb.DuckDBPyConnection, filters: Filters, by: tuple[str, ...] | list[str] = (),
               settings: Settings | None = None, scope: Scope | None = None,
               include_licensed: bool | None = None) -> pd.DataFrame:
     """One row per group of `by` (one row in all when `by` is empty): the dimension columns, then every KPI
-    with its numerator and denominator. Groups with no contacts do not appear."""
+    with its numerator and denominator. Groups with no contacts do not appear. Raises ReportingZoneMismatch when
+    settings.reporting_timezone is not the zone the warehouse was built in."""
     settings = settings or Settings()
+    check_reporting_timezone(con, settings)
     licensed = settings.include_licensed if include_licensed is None else include_licensed
     params = query_params(filters, by, scope, licensed)
     dims = [dim for dim in DIMENSIONS if dim in by]

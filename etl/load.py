@@ -29,6 +29,7 @@ from etl.pseudonym import key_bytes, pads
 from etl.settings import Settings
 from etl.warehouse import writable_snapshot
 
+FACTS_LAYOUT = 2  # contract v2: conversations, direction, queued, end reason, transfer type, talk time
 MERGE_FILE = {
     "agents": "merge/merge_agents.sql",
     "queues": "merge/merge_queues.sql",
@@ -228,7 +229,8 @@ def build_parameters(settings: Settings) -> dict:
 
 def facts_settings(settings: Settings) -> str:
     """The build parameters as stored text; when they change, a load rebuilds everything."""
-    return json.dumps(build_parameters(settings), sort_keys=True)
+    # the facts' layout version: a warehouse built by an older layout is rebuilt in full
+    return json.dumps({**build_parameters(settings), "facts_layout": FACTS_LAYOUT}, sort_keys=True)
 
 
 def _build_state(con: duckdb.DuckDBPyConnection) -> dict:
@@ -256,6 +258,9 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool
     params = {"full_rebuild": full, "old_horizon": old_horizon, **build_parameters(settings)}
     sqlfiles.run(con, "contacts/build_params.sql", params)
     sqlfiles.run(con, "contacts/fact_scope.sql", params)
+    while any(sqlfiles.run(con, "contacts/scope_closure.sql")):  # until the scope is closed
+        pass
+    sqlfiles.run(con, "contacts/scope_contacts.sql")
     if not full:
         sqlfiles.run(con, "contacts/day_scope.sql")
     sqlfiles.run(con, "contacts/contact_facts.sql")

@@ -2,13 +2,22 @@
 -- connection. Each *_error macro returns a message a person can read, or NULL when the value is fine.
 -- Messages never quote the value itself: the quarantined row keeps the raw text.
 
-create or replace temp macro ck_blank(x) as nullif(trim(x), '');
+-- Surrounding whitespace is not part of a value: spaces, tabs, line breaks, vertical tabs, form feeds and no-break
+-- spaces are trimmed from both ends of every field, the same way for every column (an id with a tab at its end is
+-- the same id). Control characters inside an id are refused (ck_id_error), never removed.
+create or replace temp macro ck_trim(x) as trim(x, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160));
+
+create or replace temp macro ck_blank(x) as nullif(ck_trim(x), '');
+
+create or replace temp macro ck_id_error(name, x) as
+    case when regexp_matches(ck_blank(x), '[\x00-\x1f\x7f]')
+        then name || ' contains a control character (a tab or line break inside an id)' end;
 
 -- Timestamps are parsed once per column: ck_ts_parts splits ISO 8601 text into its local part (body) and its UTC
 -- offset (zone; '' when absent); an empty body means the text is not ISO 8601.
 create or replace temp macro ck_ts_parts(x) as
     regexp_extract(
-        trim(x),
+        ck_trim(x),
         '^(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?)(Z|z|[+-]\d{2}(?::?\d{2})?)?$',
         ['body', 'zone']
     );
@@ -38,6 +47,7 @@ create or replace temp macro ck_ts_error(name, x, local_ts, offset_minutes, tz, 
     case
         when ck_blank(x) is null then (case when required then name || ' is missing' end)
         when local_ts is null then name || ' is not an ISO 8601 timestamp'
+        when regexp_matches(x, '[.,][0-9]{6}[0-9]*[1-9]') then name || ' has a part below a microsecond (not kept)'
         when offset_minutes is not null or not tz_has_dst then null
         when timezone(tz, timezone(tz, local_ts)) <> local_ts
             then name || ' does not exist in ' || tz || ' (daylight-saving gap)'
@@ -48,21 +58,34 @@ create or replace temp macro ck_ts_error(name, x, local_ts, offset_minutes, tz, 
 
 create or replace temp macro ck_bool(x) as
     case
-        when lower(trim(x)) in ('true', 'yes', 'y', '1') then true
-        when lower(trim(x)) in ('false', 'no', 'n', '0') then false
+        when lower(ck_trim(x)) in ('true', 'yes', 'y', '1') then true
+        when lower(ck_trim(x)) in ('false', 'no', 'n', '0') then false
     end;
 
 create or replace temp macro ck_bool_error(name, x) as
     case when ck_blank(x) is not null and ck_bool(x) is null
         then name || ' is not a boolean (true/false, yes/no, y/n, 1/0)' end;
 
--- a whole number that fits the warehouse's integer columns (NULL otherwise: quarantined, never a failed cast)
-create or replace temp macro ck_int(x) as try_cast(trim(x) as integer);
+-- A whole number: digits with an optional sign (and an optional fraction of zeros, "12.0") that fits the
+-- warehouse's integer columns. "12.5" is not read as 12 or 13, and a number too large for the columns is not a
+-- failed cast: both are NULL here, so ck_count_error quarantines them with a reason.
+create or replace temp macro ck_whole(x) as regexp_full_match(ck_trim(x), '[+-]?[0-9]+([.]0*)?');
+
+create or replace temp macro ck_int(x) as
+    case when ck_whole(x) then try_cast(regexp_replace(ck_trim(x), '[.]0*$', '') as integer) end;
+
+-- One of a fixed list of words (any case), or NULL
+create or replace temp macro ck_word(x, words) as
+    case when list_contains(words, lower(ck_blank(x))) then lower(ck_blank(x)) end;
+
+create or replace temp macro ck_word_error(name, x, words) as
+    case when ck_blank(x) is not null and ck_word(x, words) is null
+        then name || ' is not one of ' || array_to_string(words, ', ') end;
 
 create or replace temp macro ck_count_error(name, x) as
     case
         when ck_blank(x) is null then null
-        when ck_int(x) is null and try_cast(trim(x) as hugeint) is not null then name || ' is too large'
+        when ck_int(x) is null and ck_whole(x) then name || ' is too large'
         when ck_int(x) is null then name || ' is not a whole number'
         when ck_int(x) < 0 then name || ' is negative'
     end;
@@ -87,4 +110,28 @@ create or replace temp macro ck_scrub(x, pattern) as regexp_replace(ck_blank(x),
 -- HMAC-SHA256 of a patient reference, from the two padded keys (see etl/pseudonym.py).
 create or replace temp macro ck_pseudonym(x, ipad, opad) as
     case when ck_blank(x) is not null
-        then sha256(opad || unhex(sha256(ipad || encode(trim(x))))) end;
+        then sha256(opad || unhex(sha256(ipad || encode(ck_trim(x))))) end;
+
+-- Contract v2 (a contact's place in its conversation), shared by stg_calls.sql and stg_chats.sql.
+create or replace temp macro ck_direction(x) as ck_word(x, ['inbound', 'outbound', 'callback']);
+
+create or replace temp macro ck_end_reason(x) as ck_word(x, ['abandoned', 'moved', 'callback', 'ivr', 'other']);
+
+create or replace temp macro ck_transfer_type(x) as ck_word(x, ['internal', 'external']);
+
+create or replace temp macro ck_leg_errors(conversation_id, direction, queued, end_reason, transferred,
+                                           transfer_type, talk_seconds) as
+    nullif(concat_ws('; ',
+        ck_id_error('conversation_id', conversation_id),
+        ck_word_error('direction', direction, ['inbound', 'outbound', 'callback']),
+        ck_bool_error('queued', queued),
+        ck_word_error('end_reason', end_reason, ['abandoned', 'moved', 'callback', 'ivr', 'other']),
+        ck_word_error('transfer_type', transfer_type, ['internal', 'external']),
+        case when ck_transfer_type(transfer_type) is not null and not ck_bool(transferred)
+            then 'transfer_type given but transferred is false' end,
+        ck_count_error('talk_seconds', talk_seconds)
+    ), '');
+
+-- transferred: as given, else true when a transfer type is given
+create or replace temp macro ck_transferred(transferred, transfer_type) as
+    coalesce(ck_bool(transferred), ck_transfer_type(transfer_type) is not null);

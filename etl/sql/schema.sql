@@ -66,6 +66,28 @@ create table if not exists contacts (
     load_id integer
 );
 
+-- Contract v2 (issue 11): added as columns so that a warehouse built before them keeps its contacts. A contact
+-- stored before them reads as one inbound, queued leg of its own conversation (see contact_facts.sql).
+alter table contacts add column if not exists conversation_id varchar;
+
+alter table contacts add column if not exists direction varchar;
+
+alter table contacts add column if not exists queued boolean;
+
+alter table contacts add column if not exists end_reason varchar;
+
+alter table contacts add column if not exists transfer_type varchar;
+
+alter table contacts add column if not exists talk_seconds integer;
+
+update contacts
+set conversation_id = contact_id,
+    direction = 'inbound',
+    queued = true,
+    end_reason = case when handled_at is null then 'abandoned' end,
+    transfer_type = case when transferred then 'internal' end
+where conversation_id is null;
+
 create table if not exists surveys (
     survey_id varchar,
     contact_id varchar,

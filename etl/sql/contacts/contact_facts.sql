@@ -1,13 +1,19 @@
--- One row per contact with everything a KPI needs: attribution (through the agent when handled, through the
--- queue's owner otherwise), the reporting-time-zone day and hour, waits and handle times, and FCR.
+-- One row per contact (a leg of a conversation) with everything a KPI needs: attribution (through the agent when
+-- handled, through the queue's owner otherwise), the reporting-time-zone day and hour, waits and handle times,
+-- which inbound KPIs the leg enters (see docs/kpis.md), and the conversation-level measures credited to it.
 --
--- FCR (repeat-contact method): a handled contact with a patient is resolved at first contact when no other
--- contact from the same patient (any channel, handled or not, short abandons excepted) is offered after it and
--- at most fcr_window_hours later. Its window is closed when offered_at + window <= the latest offered_at loaded
--- (the horizon, over all contacts whatever the filters); until then it is pending.
--- A full rebuild recomputes every contact; otherwise only fact_scope (see fact_scope.sql), whose contacts include
--- every contact of each patient concerned, so the next-contact search is complete. This is a view over the load's
--- bound settings (build_params.sql); replace_facts.sql or merge_facts.sql materialises it.
+-- Conversations (contract v2): the legs sharing a conversation_id (a v1 contact is its own conversation). Its
+-- start is its first leg's offered_at, its direction and patient its first leg's (the first leg with a patient),
+-- and it is credited to its first handled leg (by answer time): FCR and handle time per conversation count there.
+--
+-- FCR (repeat-contact method over conversations): a handled inbound conversation with a patient is resolved at
+-- first contact when no other inbound conversation from the same patient (any channel, handled or not, short
+-- abandons excepted) starts after it and at most fcr_window_hours later; a later leg of the same conversation is
+-- never a repeat. Its window is closed when start + window <= the latest offered_at loaded (the horizon, over all
+-- contacts whatever the filters); until then it is pending.
+-- A full rebuild recomputes every contact; otherwise only fact_scope (see fact_scope.sql), which holds every leg of
+-- every conversation of each patient concerned, so conversations and next-conversation searches are complete. This
+-- is a view over the load's bound settings (build_params.sql); replace_facts.sql or merge_facts.sql materialises it.
 create or replace temp view facts_view as
 with params as (
     select * from build_params
@@ -32,32 +38,62 @@ base as (
     select
         c.*,
         c.handled_at is not null as handled,
-        c.handled_at is null
-            and c.ended_at < c.offered_at + to_seconds(p.short_abandon_seconds) as short_abandon,
+        case when c.handled_at is null then c.end_reason end as end_reason_v,
+        c.handled_at is null and c.end_reason = 'abandoned'
+            and c.ended_at < c.offered_at + to_seconds(p.short_abandon_seconds) as quick_abandon,
+        case when c.handled_at is null then null
+             when c.talk_seconds is not null then c.talk_seconds + c.hold_seconds + c.acw_seconds
+             else date_diff('microsecond', c.handled_at, c.ended_at) / 1e6 + c.acw_seconds
+        end as handle_seconds,
         case when p.fcr_same_reason then coalesce(c.reason, '') else '' end as match_reason
     from contacts c
     cross join params p
     where p.full_rebuild or c.contact_id in (select contact_id from fact_scope)
 ),
 
+conversations as (
+    select
+        conversation_id,
+        min(offered_at) as started_at,
+        first(direction order by offered_at, contact_id) as conversation_direction,
+        first(patient_pseudonym order by offered_at, contact_id) filter (where patient_pseudonym is not null)
+            as conversation_patient,
+        first(match_reason order by offered_at, contact_id) as conversation_reason,
+        first(contact_id order by offered_at, contact_id) filter (where end_reason_v is distinct from 'ivr')
+            as first_offered_leg,
+        first(contact_id order by handled_at, contact_id) filter (where handled) as credited_leg,
+        bool_and(quick_abandon) as short_abandoned,
+        coalesce(sum(handle_seconds), 0) as conversation_handle_seconds
+    from base
+    group by conversation_id
+),
+
 with_next as (
-    -- the first later moment (strictly later) at which the same patient contacted the centre again, short
-    -- abandons excepted: a window frame over the patient's contacts in time order
+    -- the start of the patient's next inbound conversation (strictly later), short abandons excepted: a window
+    -- frame over the patient's conversations in time order
     select
         *,
-        case when patient_pseudonym is not null then
-            min(offered_at) filter (where not short_abandon) over (
-                partition by patient_pseudonym, match_reason
-                order by offered_at
+        case when conversation_patient is not null then
+            min(started_at) filter (where conversation_direction = 'inbound' and not short_abandoned) over (
+                partition by conversation_patient, conversation_reason
+                order by started_at
                 range between interval 1 microsecond following and unbounded following
             )
         end as next_at
-    from base
+    from conversations
 ),
 
 attributed as (
     select
         b.*,
+        v.started_at,
+        v.conversation_direction,
+        v.conversation_patient,
+        v.next_at,
+        v.conversation_handle_seconds,
+        b.contact_id = v.credited_leg and v.conversation_direction = 'inbound' as credited,
+        b.contact_id = v.first_offered_leg and v.conversation_direction = 'inbound' as opens_conversation,
+        b.direction = 'inbound' as inbound,
         a.agent_id is not null as agent_known,
         case when b.handled then coalesce(a.licensed, false)
              else b.queue in (select queue from licensed_queues) end as licensed,
@@ -69,17 +105,34 @@ attributed as (
         timezone(p.reporting_timezone, b.offered_at::timestamptz) as offered_local,
         h.horizon_at,
         p.fcr_window_hours
-    from with_next b
+    from base b
+    join with_next v on v.conversation_id = b.conversation_id
     left join agents a on a.agent_id = b.agent_id
     left join queues q on q.queue = b.queue
     cross join horizon h
     cross join params p
 ),
 
+measured as (
+    select
+        *,
+        -- the inbound leg waited in a queue and left it other than by a move, the IVR or a short abandon: the
+        -- population of service level and abandonment
+        inbound and queued and not quick_abandon
+            and (handled or end_reason_v in ('abandoned', 'callback', 'other')) as queue_outcome,
+        credited and conversation_patient is not null
+            and started_at + to_hours(fcr_window_hours) <= horizon_at as window_closed,
+        credited and conversation_patient is not null
+            and started_at + to_hours(fcr_window_hours) > horizon_at as window_open
+    from attributed
+),
+
 final as (
     select
         contact_id,
+        conversation_id,
         channel,
+        direction,
         queue,
         case when handled then agent_id end as agent_id,
         agent_known,
@@ -91,22 +144,27 @@ final as (
         offered_local::date as day,
         hour(offered_local)::tinyint as hour,
         handled,
-        short_abandon,
-        case when handled then date_diff('millisecond', offered_at, handled_at) / 1000.0 end as wait_seconds,
-        case when handled
-            then date_diff('millisecond', handled_at, ended_at) / 1000.0 + acw_seconds end as handle_seconds,
-        handled and date_diff('millisecond', offered_at, handled_at) <= sl_threshold * 1000 as sl_met,
+        queued,
+        end_reason_v as end_reason,
+        inbound and (handled or end_reason_v is distinct from 'ivr') as offered,
+        inbound and queued and quick_abandon as short_abandon,
+        queue_outcome,
+        queue_outcome and not handled and end_reason_v = 'abandoned' as abandoned,
+        case when handled then date_diff('microsecond', offered_at, handled_at) / 1e6 end as wait_seconds,
+        handle_seconds,
+        queue_outcome and handled
+            and date_diff('microsecond', offered_at, handled_at) <= sl_threshold * 1000000 as sl_met,
         handled and transferred as transferred,
+        case when handled and transferred then transfer_type end as transfer_type,
         handled and escalated_clinical as escalated_clinical,
         case when handled then resolved end as resolved,
-        handled and patient_pseudonym is not null
-            and offered_at + to_hours(fcr_window_hours) <= horizon_at as fcr_eligible,
-        handled and patient_pseudonym is not null
-            and offered_at + to_hours(fcr_window_hours) <= horizon_at
-            and (next_at is null or next_at > offered_at + to_hours(fcr_window_hours)) as fcr_resolved,
-        handled and patient_pseudonym is not null
-            and offered_at + to_hours(fcr_window_hours) > horizon_at as fcr_pending
-    from attributed
+        opens_conversation,
+        credited,
+        case when credited then conversation_handle_seconds end as conversation_handle_seconds,
+        window_closed as fcr_eligible,
+        window_closed and (next_at is null or next_at > started_at + to_hours(fcr_window_hours)) as fcr_resolved,
+        window_open as fcr_pending
+    from measured
 )
 
 select * from final;

@@ -1,14 +1,17 @@
--- Which contacts an incremental load must recompute: every contact of a patient the load touched, the touched
--- contacts themselves, and the contacts whose FCR window closes because the horizon moved from $old_horizon to
--- the new latest offered_at. In a full rebuild every scope is empty (everything is recomputed).
+-- Which contacts an incremental load must recompute: every leg of every conversation of a patient the load touched,
+-- the touched contacts' conversations (and the conversations re-delivered contacts left), and the conversations
+-- whose FCR window closes because the horizon moved from $old_horizon to the new latest offered_at. The seeds are
+-- closed by scope_closure.sql (run until it adds nothing): a scoped patient brings all their conversations, a
+-- scoped conversation brings the patients of all its legs. In a full rebuild every scope is empty (everything is
+-- recomputed).
 create or replace temp table horizon_band as
-select contact_id, patient_pseudonym
+select contact_id, patient_pseudonym, conversation_id
 from contacts
 where not $full_rebuild
   and offered_at > $old_horizon::timestamp - to_hours($fcr_window_hours::bigint)
   and offered_at <= (select max(offered_at) from contacts) - to_hours($fcr_window_hours::bigint);
 
-create or replace temp table patient_scope as
+create or replace temp table scope_patients as
 select patient_pseudonym from touched_patients where not $full_rebuild
 union
 select c.patient_pseudonym
@@ -17,13 +20,14 @@ where not $full_rebuild and c.patient_pseudonym is not null
 union
 select patient_pseudonym from horizon_band where patient_pseudonym is not null;
 
-create or replace temp table fact_scope as
-select c.contact_id
-from contacts c semi join patient_scope p on p.patient_pseudonym = c.patient_pseudonym
+create or replace temp table scope_conversations as
+select conversation_id from touched_conversations where not $full_rebuild
 union
-select contact_id from touched_contacts where not $full_rebuild
+select c.conversation_id
+from contacts c semi join touched_contacts t on t.contact_id = c.contact_id
+where not $full_rebuild
 union
-select contact_id from horizon_band;
+select conversation_id from horizon_band;
 
 -- the days whose marts must be recomputed (filled by day_scope.sql and merge_facts.sql when incremental)
 create or replace temp table day_scope (day date);

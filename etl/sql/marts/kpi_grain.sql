@@ -2,9 +2,11 @@
 -- attribution columns), so any filter and grouping re-aggregates exactly; and the same per day without the hour,
 -- which most queries read. Surveys and QA evaluations are credited to their contact's day, hour, agent and
 -- channel. Views over the days in day_scope (every day in a full rebuild); replace_marts.sql or merge_marts.sql
--- materialise them.
+-- materialise them. Counts are count(*) filter (where ...), which is 0, never NULL, when the condition is NULL on
+-- every row (a group with no resolved flags counts 0 resolved).
 create or replace temp view scope_facts as
-select * from contact_facts
+select *, direction = 'inbound' and handled as inbound_handled
+from contact_facts
 where day in (select day from day_scope);
 
 create or replace temp view grain_hourly_view as
@@ -13,7 +15,7 @@ with survey_per_contact as (
         contact_id,
         count(*) as responses,
         sum(csat) as csat_sum,
-        count_if(csat >= 4) as csat_top2
+        count(*) filter (where csat >= 4) as csat_top2
     from surveys
     semi join scope_facts f using (contact_id)
     group by contact_id
@@ -34,7 +36,7 @@ qa_per_contact as (
     select
         contact_id,
         count(*) as evaluations,
-        count_if(compliant) as compliant
+        count(*) filter (where compliant) as compliant
     from evaluation
     group by contact_id
 ),
@@ -50,28 +52,40 @@ final as (
         f.site,
         f.partner,
         f.licensed,
-        count(*) as offered,
-        count_if(f.handled) as handled,
-        count_if(f.short_abandon) as short_abandons,
-        count_if(not f.handled and not f.short_abandon) as abandoned,
-        count_if(f.sl_met) as sl_met,
-        coalesce(sum(f.wait_seconds), 0) as wait_sum,
-        coalesce(sum(f.handle_seconds), 0) as handle_sum,
-        coalesce(sum(f.handle_seconds * f.handle_seconds), 0) as handle_sq_sum,
-        count_if(f.transferred) as transferred,
-        count_if(f.escalated_clinical) as escalated_clinical,
-        count_if(f.resolved) as resolved_yes,
-        count_if(f.resolved is not null) as resolved_known,
-        count_if(f.fcr_eligible) as fcr_den,
-        count_if(f.fcr_resolved) as fcr_num,
-        count_if(f.fcr_pending) as fcr_pending,
+        count(*) filter (where f.offered) as offered,
+        count(*) filter (where f.inbound_handled) as handled,
+        count(*) filter (where f.short_abandon) as short_abandons,
+        count(*) filter (where f.abandoned) as abandoned,
+        count(*) filter (where f.queue_outcome) as queue_outcomes,
+        count(*) filter (where f.queue_outcome and f.handled) as queued_handled,
+        count(*) filter (where f.sl_met) as sl_met,
+        coalesce(sum(f.wait_seconds) filter (where f.queue_outcome), 0) as wait_sum,
+        coalesce(sum(f.handle_seconds) filter (where f.inbound_handled), 0) as handle_sum,
+        coalesce(sum(f.handle_seconds * f.handle_seconds) filter (where f.inbound_handled), 0) as handle_sq_sum,
+        count(*) filter (where f.inbound_handled and f.transferred) as transferred,
+        count(*) filter (where f.inbound_handled and f.transfer_type = 'internal') as transferred_internal,
+        count(*) filter (where f.inbound_handled and f.transfer_type = 'external') as transferred_external,
+        count(*) filter (where f.inbound_handled and f.escalated_clinical) as escalated_clinical,
+        count(*) filter (where f.inbound_handled and f.resolved) as resolved_yes,
+        count(*) filter (where f.inbound_handled and f.resolved is not null) as resolved_known,
+        count(*) filter (where f.fcr_eligible) as fcr_den,
+        count(*) filter (where f.fcr_resolved) as fcr_num,
+        count(*) filter (where f.fcr_pending) as fcr_pending,
+        count(*) filter (where f.opens_conversation) as conversations_offered,
+        count(*) filter (where f.credited) as conversations_handled,
+        coalesce(sum(f.conversation_handle_seconds), 0) as conversation_handle_sum,
+        count(*) filter (where f.direction = 'outbound') as outbound_contacts,
+        count(*) filter (where f.direction = 'outbound' and f.handled) as outbound_handled,
+        count(*) filter (where f.direction = 'callback') as callback_contacts,
+        count(*) filter (where f.direction = 'callback' and f.handled) as callback_handled,
+        count(*) filter (where f.offered and f.end_reason = 'callback') as callbacks_scheduled,
         coalesce(sum(s.responses), 0)::bigint as survey_responses,
         coalesce(sum(s.csat_sum), 0)::bigint as csat_sum,
         coalesce(sum(s.csat_top2), 0)::bigint as csat_top2,
-        count_if(f.handled and coalesce(s.responses, 0) > 0) as handled_responded,
+        count(*) filter (where f.inbound_handled and coalesce(s.responses, 0) > 0) as handled_responded,
         coalesce(sum(q.evaluations), 0)::bigint as qa_evaluations,
         coalesce(sum(q.compliant), 0)::bigint as qa_compliant,
-        count_if(f.handled and coalesce(q.evaluations, 0) > 0) as handled_evaluated
+        count(*) filter (where f.inbound_handled and coalesce(q.evaluations, 0) > 0) as handled_evaluated
     from scope_facts f
     left join survey_per_contact s on s.contact_id = f.contact_id
     left join qa_per_contact q on q.contact_id = f.contact_id

@@ -2,20 +2,24 @@
 -- The patients of replaced contacts and the ids of all merged contacts are noted for the incremental rebuild.
 -- The last statement returns the number of replaced rows.
 create or replace temp table replaced as
-select c.contact_id, c.patient_pseudonym
+select c.contact_id, c.patient_pseudonym, c.conversation_id
 from contacts c
 semi join staged s on s.contact_id = c.contact_id and s.error is null;
 
 insert into touched_patients
 select patient_pseudonym from replaced where patient_pseudonym is not null;
 
+insert into touched_conversations
+select conversation_id from replaced;
+
 delete from contacts
 where contact_id in (select contact_id from replaced);
 
-insert into contacts
+insert into contacts by name
 select
     contact_id, channel, patient_pseudonym, queue, reason, agent_id, offered_at, handled_at, ended_at,
-    hold_seconds, acw_seconds, transferred, escalated_clinical, resolved, $load_id
+    hold_seconds, acw_seconds, transferred, escalated_clinical, resolved, $load_id as load_id,
+    conversation_id, direction, queued, end_reason, transfer_type, talk_seconds
 from staged
 where error is null;
 

@@ -3,4 +3,7 @@ create or replace temp table touched_contacts (contact_id varchar);
 
 create or replace temp table touched_patients (patient_pseudonym varchar);
 
+-- the conversations re-delivered contacts belonged to before (their other legs must be recomputed too)
+create or replace temp table touched_conversations (conversation_id varchar);
+
 create or replace temp table touched_feedback (contact_id varchar);

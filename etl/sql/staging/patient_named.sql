@@ -11,9 +11,9 @@ with words as (
 ),
 
 refs as (
-    select distinct lower(trim(patient_ref)) as ref
+    select distinct lower(ck_trim(patient_ref)) as ref
     from raw_input
-    where length(trim(patient_ref)) >= 4
+    where length(ck_trim(patient_ref)) >= 4
       and (select count(*) from words) > 0  -- nothing to compare with: skip collecting the references
 ),
 

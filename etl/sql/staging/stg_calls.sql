@@ -43,6 +43,11 @@ checked as (
         *,
         ck_errors(concat_ws('; ',
             ck_required_error('call_id', call_id),
+            ck_id_error('call_id', call_id),
+            ck_id_error('patient_ref', patient_ref),
+            ck_id_error('queue', queue),
+            ck_id_error('agent_id', agent_id),
+            ck_leg_errors(conversation_id, direction, queued, end_reason, transferred, transfer_type, talk_seconds),
             ck_repeat_error('call_id', rec_no, last_rec),
             ck_required_error('queue', queue),
             ck_ts_error('offered_at', offered_at, offered_l, offered_z, $source_tz, $source_has_dst, true),
@@ -89,9 +94,16 @@ final as (
         ended_ts as ended_at,
         coalesce(ck_int(hold_seconds), 0)::integer as hold_seconds,
         coalesce(ck_int(acw_seconds), 0)::integer as acw_seconds,
-        coalesce(ck_bool(transferred), false) as transferred,
+        ck_transferred(transferred, transfer_type) as transferred,
         coalesce(ck_bool(escalated_clinical), false) as escalated_clinical,
-        ck_bool(resolved) as resolved
+        ck_bool(resolved) as resolved,
+        coalesce(ck_blank(conversation_id), contact_id_v) as conversation_id,
+        coalesce(ck_direction(direction), 'inbound') as direction,
+        coalesce(ck_bool(queued), true) as queued,
+        coalesce(ck_end_reason(end_reason), case when answered_ts is null then 'abandoned' end) as end_reason,
+        case when ck_transferred(transferred, transfer_type)
+            then coalesce(ck_transfer_type(transfer_type), 'internal') end as transfer_type,
+        ck_int(talk_seconds)::integer as talk_seconds
     from checked
 )
 

@@ -44,6 +44,11 @@ checked as (
         *,
         ck_errors(concat_ws('; ',
             ck_required_error('chat_id', chat_id),
+            ck_id_error('chat_id', chat_id),
+            ck_id_error('patient_ref', patient_ref),
+            ck_id_error('queue', queue),
+            ck_id_error('agent_id', agent_id),
+            ck_leg_errors(conversation_id, direction, queued, end_reason, transferred, transfer_type, talk_seconds),
             ck_repeat_error('chat_id', rec_no, last_rec),
             ck_required_error('queue', queue),
             case when channel_v = 'voice' then 'channel voice belongs in calls.csv' end,
@@ -90,9 +95,16 @@ final as (
         ended_ts as ended_at,
         0::integer as hold_seconds,
         coalesce(ck_int(acw_seconds), 0)::integer as acw_seconds,
-        coalesce(ck_bool(transferred), false) as transferred,
+        ck_transferred(transferred, transfer_type) as transferred,
         coalesce(ck_bool(escalated_clinical), false) as escalated_clinical,
-        ck_bool(resolved) as resolved
+        ck_bool(resolved) as resolved,
+        coalesce(ck_blank(conversation_id), contact_id_v) as conversation_id,
+        coalesce(ck_direction(direction), 'inbound') as direction,
+        coalesce(ck_bool(queued), true) as queued,
+        coalesce(ck_end_reason(end_reason), case when answered_ts is null then 'abandoned' end) as end_reason,
+        case when ck_transferred(transferred, transfer_type)
+            then coalesce(ck_transfer_type(transfer_type), 'internal') end as transfer_type,
+        ck_int(talk_seconds)::integer as talk_seconds
     from checked
 )
 

@@ -37,6 +37,8 @@ checked as (
         ck_ts_utc(evaluated_l, evaluated_z, $source_tz, $source_is_utc) as evaluated_ts,
         ck_errors(concat_ws('; ',
             ck_required_error('evaluation_id', evaluation_id),
+            ck_id_error('evaluation_id', evaluation_id),
+            ck_id_error('contact_id', contact_id),
             ck_required_error('contact_id', contact_id),
             ck_required_error('item', item),
             case when rec_no < last_rec

@@ -21,6 +21,7 @@ checked as (
         *,
         ck_errors(concat_ws('; ',
             ck_required_error('queue', queue),
+            ck_id_error('queue', queue),
             ck_repeat_error('queue', rec_no, last_rec),
             ck_required_error('partner', partner),
             case when ck_blank(sl_threshold_seconds) is not null

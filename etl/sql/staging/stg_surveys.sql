@@ -24,6 +24,8 @@ checked as (
         ck_ts_utc(responded_l, responded_z, $source_tz, $source_is_utc) as responded_ts,
         ck_errors(concat_ws('; ',
             ck_required_error('survey_id', survey_id),
+            ck_id_error('survey_id', survey_id),
+            ck_id_error('contact_id', contact_id),
             ck_repeat_error('survey_id', rec_no, last_rec),
             ck_required_error('contact_id', contact_id),
             ck_required_error('csat', csat),

@@ -1,0 +1,137 @@
+"""Issue 11, "no silent change": every contract edge that used to change a value on the way in, each with a test
+that failed before the fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from etl.cli import main
+from etl.kpis import ReportingZoneMismatch, kpi_table
+from etl.load import load
+from etl.settings import Settings
+from etl.warehouse import connect_read_only
+from tests.conftest import AGENTS, CALL_HEADER, JANUARY, QUEUES, TEST_KEY, write_delivery
+from tests.test_contract_v2 import kpis
+
+NOW = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+
+
+def answered(call_id, patient="", agent="A1", offered="2026-01-05T09:00:00", answered_at="2026-01-05T09:00:10",
+             ended="2026-01-05T09:05:00", hold="", acw="", resolved=""):
+    return [call_id, patient, "q1", "", agent, offered, answered_at, ended, hold, acw, "", "", resolved]
+
+
+def loaded(tmp_path, files, settings=None, name="d"):
+    settings = settings or Settings(db_path=tmp_path / "wh" / "w.duckdb", pseudonym_key=TEST_KEY)
+    report = load([write_delivery(tmp_path / name, {"agents.csv": AGENTS, "queues.csv": QUEUES, **files})],
+                  settings, now=NOW)
+    return settings, report
+
+
+def query(settings, sql):
+    con = connect_read_only(settings.db_path)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_non_whole_counts_and_scores_are_quarantined_not_rounded(tmp_path):
+    calls = [CALL_HEADER, answered("C1", acw="12.5"), answered("C2", hold="12.5"), answered("C3", acw="12.0")]
+    surveys = [["survey_id", "contact_id", "responded_at", "csat"], ["S1", "C3", "", "3.5"], ["S2", "C3", "", "4"]]
+    settings, report = loaded(tmp_path, {"calls.csv": calls, "surveys.csv": surveys})
+    by_kind = {f.kind: f for f in report.files}
+    assert by_kind["calls"].reasons == {"acw_seconds is not a whole number": 1, "hold_seconds is not a whole number": 1}
+    assert by_kind["surveys"].reasons == {"csat is not a whole number": 1}
+    # "12.0" is twelve: nothing is lost by reading it so
+    assert query(settings, "select contact_id, acw_seconds from contacts") == [("C3", 12)]
+    assert query(settings, "select survey_id, csat from surveys") == [("S2", 4)]
+
+
+def test_a_wait_a_fraction_of_a_millisecond_over_the_threshold_misses_it(tmp_path):
+    calls = [CALL_HEADER, answered("C1", answered_at="2026-01-05T09:00:30.0005"),
+             answered("C2", answered_at="2026-01-05T09:00:30.000"),
+             answered("C3", answered_at="2026-01-05T09:00:30.0000001")]
+    settings, report = loaded(tmp_path, {"calls.csv": calls})
+    # C3's part below a microsecond cannot be kept: quarantined, not truncated
+    assert report.files[-1].reasons == {"answered_at has a part below a microsecond (not kept)": 1}
+    row = kpis(settings).iloc[0]
+    assert (row["service_level_num"], row["service_level_den"]) == (1, 2)  # C2 (30 s) meets 30 s; C1 does not
+    assert row["asa_seconds_num"] == pytest.approx(60.0005, abs=1e-9)
+
+
+def test_whitespace_around_ids_is_trimmed_alike_and_control_characters_inside_are_refused(tmp_path):
+    calls = [CALL_HEADER,
+             answered("C1", patient="PAT-1"),
+             # the same patient two days later, written with a tab after the reference: a repeat contact
+             answered("C2\t", patient="PAT-1\t", offered="2026-01-07T09:00:00", answered_at="2026-01-07T09:00:10",
+                      ended="2026-01-07T09:05:00"),
+             answered("C\t3", patient="PAT-2", offered="2026-01-20T09:00:00", answered_at="2026-01-20T09:00:10",
+                      ended="2026-01-20T09:05:00"),
+             answered("C4", patient="PAT-3", offered="2026-01-28T09:00:00", answered_at="2026-01-28T09:00:10",
+                      ended="2026-01-28T09:05:00")]
+    settings, report = loaded(tmp_path, {"calls.csv": calls})
+    assert report.files[-1].reasons == {
+        "call_id contains a control character (a tab or line break inside an id)": 1}
+    assert sorted(query(settings, "select contact_id from contacts")) == [("C1",), ("C2",), ("C4",)]
+    assert query(settings, "select count(distinct patient_pseudonym) from contacts where contact_id in ('C1', 'C2')") \
+        == [(1,)]
+    row = kpis(settings).iloc[0]
+    # horizon 01-28: C1's window is closed and C2 repeats it; C2's window closed (01-14) with no repeat
+    assert (row["fcr_rate_num"], row["fcr_rate_den"]) == (1, 2)
+
+
+def test_an_evaluation_resent_for_another_contact_replaces_the_old_one(tmp_path):
+    calls = [CALL_HEADER, answered("C1", agent="A1"), answered("C2", agent="A2")]
+    header = ["evaluation_id", "contact_id", "evaluated_at", "evaluator", "item", "result"]
+    first = [header, ["E1", "C1", "", "qa1", "identity_verified", "fail"],
+             ["E1", "C1", "", "qa1", "recording_disclosure", "pass"]]
+    second = [header, ["E1", "C2", "", "qa1", "identity_verified", "pass"]]
+    settings, _ = loaded(tmp_path, {"calls.csv": calls, "qa_evaluations.csv": first})
+    _, report = loaded(tmp_path, {"qa_evaluations.csv": second}, settings, name="later")
+    assert query(settings, "select evaluation_id, contact_id, item from qa_results") == [
+        ("E1", "C2", "identity_verified")]
+    qa = report.files[-1]
+    assert (qa.rows_read, qa.loaded, qa.replaced, qa.quarantined) == (1, 0, 1, 0)
+    table = kpis(settings, by=("agent",)).set_index("agent")
+    # the old agent keeps nothing of the evaluation; the new one has it once, compliant
+    assert (table.loc["A1", "qa_compliant_rate_den"], table.loc["A1", "qa_item_recording_disclosure_rate_den"]) \
+        == (0, 0)
+    assert (table.loc["A2", "qa_compliant_rate_num"], table.loc["A2", "qa_compliant_rate_den"]) == (1, 1)
+
+
+def test_a_numerator_is_zero_never_null_when_its_denominator_is_zero(tmp_path):
+    calls = [CALL_HEADER, answered("C1", agent="A1"), answered("C2", agent="A2", resolved="yes"),
+             ["C3", "", "q2", "", "", "2026-01-06T09:00:00", "", "2026-01-06T09:00:02", "", "", "", "", ""]]
+    settings, _ = loaded(tmp_path, {"calls.csv": calls})
+    table = kpis(settings, by=("agent",))
+    a1 = table.set_index("agent").loc["A1"]
+    assert (a1["agent_resolution_rate_num"], a1["agent_resolution_rate_den"]) == (0, 0)
+    assert pd.isna(a1["agent_resolution_rate"])
+    nums = [c for c in table.columns if c.endswith("_num")]
+    assert not table[nums].isna().any().any()
+    for num in nums:
+        den = num.removesuffix("_num") + "_den"
+        assert (table.loc[table[den] == 0, num] == 0).all(), num
+
+
+def test_a_reporting_time_zone_other_than_the_built_one_is_refused(tmp_path, monkeypatch, capsys):
+    settings, _ = loaded(tmp_path, {"calls.csv": [CALL_HEADER, answered("C1")]})
+    con = connect_read_only(settings.db_path)
+    try:
+        with pytest.raises(ReportingZoneMismatch, match="built in reporting time zone UTC.*America/New_York"):
+            kpi_table(con, JANUARY, (), settings.model_copy(update={"reporting_timezone": "America/New_York"}))
+    finally:
+        con.close()
+    monkeypatch.setenv("CAREKPI_REPORTING_TIMEZONE", "America/New_York")
+    monkeypatch.setenv("CAREKPI_PSEUDONYM_KEY", TEST_KEY)
+    code = main(["kpi", "--db", str(settings.db_path), "--from", "2026-01-01", "--to", "2026-01-31"])
+    err = capsys.readouterr().err
+    assert code == 2 and "built in reporting time zone UTC" in err and len(err.strip().splitlines()) == 1
+    # loading again with the new zone rebuilds the days in it; then the zone is accepted
+    zoned = settings.model_copy(update={"reporting_timezone": "America/New_York"})
+    loaded(tmp_path, {}, zoned, name="again")
+    assert kpis(zoned).iloc[0]["contacts_offered"] == 1
