@@ -135,3 +135,23 @@ def test_a_reporting_time_zone_other_than_the_built_one_is_refused(tmp_path, mon
     zoned = settings.model_copy(update={"reporting_timezone": "America/New_York"})
     loaded(tmp_path, {}, zoned, name="again")
     assert kpis(zoned).iloc[0]["contacts_offered"] == 1
+
+
+def test_the_app_names_the_zone_the_warehouse_was_built_in(tmp_path, users_env, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT, login
+
+    settings, _ = loaded(tmp_path, {"calls.csv": [CALL_HEADER, answered("C1")]})
+    monkeypatch.setenv("CAREKPI_DB_PATH", str(settings.db_path))
+    monkeypatch.setenv("CAREKPI_PSEUDONYM_KEY", TEST_KEY)
+    monkeypatch.setenv("CAREKPI_REPORTING_TIMEZONE", "Europe/Paris")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = login(AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=90), "manager").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "this warehouse's days and hours were built in reporting time zone UTC, but reporting_timezone "
+        "(CAREKPI_REPORTING_TIMEZONE) is Europe/Paris: days are fixed when the warehouse is built. Load a delivery "
+        "again with reporting_timezone Europe/Paris to rebuild them, or set it back to UTC."]
