@@ -94,7 +94,7 @@ if card.empty:
 st.subheader("Agent scorecard")
 wide = wide_scorecard(card, view.agent_label)
 units = {measures[k].label: measures[k].unit for k in HEADLINE}
-st.dataframe(wide, hide_index=True, key="scorecard", column_config=column_formats(wide, units))
+st.dataframe(wide, hide_index=True, key="scorecard", column_config=column_formats(wide, units), placeholder="—")
 periods = card.drop_duplicates(["measure", "period_from", "period_to"])
 fcr = periods[periods["kpi"] == "fcr_rate"]
 main_period = periods[periods["kpi"] != "fcr_rate"].iloc[0] if (periods["kpi"] != "fcr_rate").any() else None
@@ -212,7 +212,7 @@ else:
         "change in": outcomes["change_unit"].map({"points": "points", "relative": "% of typical time"}),
         "outcome": outcomes["outcome"], "trainer": outcomes["trainer"].fillna(""),
         "notes": outcomes["notes"].fillna(""),
-    }), hide_index=True, key="coaching_sessions", column_config={
+    }), hide_index=True, key="coaching_sessions", placeholder="—", column_config={
         "before": st.column_config.NumberColumn(format="%.1f"), "after": st.column_config.NumberColumn(format="%.1f"),
         "change": st.column_config.NumberColumn(format="%+.1f"),
         "change low": st.column_config.NumberColumn(format="%+.1f"),
