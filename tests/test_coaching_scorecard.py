@@ -167,3 +167,17 @@ def test_cli_applies_the_users_scope(small_db, capsys, monkeypatch, tmp_path):
     assert cli.main(base + ["elsewhere"]) == 0 and json.loads(capsys.readouterr().out) == []
     assert cli.main(base + ["ours"]) == 0
     assert {r["agent"] for r in json.loads(capsys.readouterr().out)} == {"A", "B", "C"}
+
+
+def test_log_handle_times_cover_exactly_the_handle_time_kpis_contacts(sample_db):
+    from etl.coaching.scorecard import handle_logs
+
+    con = connect_read_only(sample_db.db_path)
+    try:
+        period = Filters(date_from=dt.date(2026, 10, 1), date_to=dt.date(2026, 11, 22))
+        kpis = kpi_table(con, period, ("team", "agent"), sample_db).set_index(["team", "agent"])
+        logs = handle_logs(con, period, sample_db, None, None).set_index(["team", "agent"])
+    finally:
+        con.close()
+    assert len(logs) > 50
+    assert (logs["n"] == kpis.loc[logs.index, "aht_seconds_den"]).all()

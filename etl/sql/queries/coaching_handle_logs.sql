@@ -1,6 +1,6 @@
 -- Log handle times per team and agent (and per day when $by_day), for coaching's Welch test on the log scale:
 -- the count, sum and sum of squares of ln(handle seconds), a handle time under 1 s counted as 1 s. Same
--- contacts as the Handle time KPI (handled contacts, the same filters and scope as kpi_table.sql), so
+-- contacts as the Handle time KPI (handled inbound legs, the same filters and scope as kpi_table.sql), so
 -- `n` equals aht_seconds_den of kpi_table() for the same group.
 select
     team,
@@ -10,7 +10,7 @@ select
     sum(ln(greatest(handle_seconds, 1))) as log_sum,
     sum(ln(greatest(handle_seconds, 1)) ^ 2) as log_sumsq
 from contact_facts
-where handled
+where handled and direction = 'inbound'  -- the Handle time KPI counts inbound legs (kpi_grain.sql)
   and day between $date_from and $date_to
   and ($include_licensed or not licensed)
   and (len($partners::varchar[]) = 0 or list_contains($partners::varchar[], partner))
