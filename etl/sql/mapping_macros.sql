@@ -24,6 +24,12 @@ create or replace temp macro genesys_segment_end(segments, segment_type) as
 create or replace temp macro genesys_queue_id(segments) as
     [(s ->> 'queueId') for s in coalesce(to_json(segments)::json[], []) if (s ->> 'queueId') is not null][1];
 
+-- whether a participant's sessions include one of a mediaType (an agent's voice session that belongs to a
+-- callback sits beside a session of mediaType callback)
+create or replace temp macro genesys_has_media(sessions, media_type) as
+    coalesce(list_contains([(s ->> 'mediaType') for s in coalesce(to_json(sessions)::json[], [])], media_type),
+             false);
+
 -- A duration written h:mm:ss (Five9 and most report exports; hours may exceed 24) as whole seconds, as text.
 -- Text of any other shape is returned unchanged, so the contract's whole-number check quarantines it with its
 -- reason instead of it turning silently into 0 or NULL.
