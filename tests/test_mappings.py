@@ -75,7 +75,7 @@ def settings(tmp_path) -> Settings:
 
 
 def test_the_built_in_mappings():
-    assert builtin_names() == ["amazon_connect_chat", "amazon_connect_voice", "genesys_cloud_chat",
+    assert builtin_names() == ["amazon_connect_chat", "amazon_connect_voice", "five9_calls", "genesys_cloud_chat",
                              "genesys_cloud_voice", "zendesk_chat"]
 
 
@@ -151,6 +151,6 @@ def test_the_command_line_loads_through_a_mapping(tmp_path, capsys):
         report = json.loads(capsys.readouterr().out)
         assert report["files"][0]["loaded"] == 2
         assert main(["load", "--mapping", "no_such_platform", str(source), "--db", str(tmp_path / "w.duckdb")]) == 2
-        assert "built-in mappings: amazon_connect_chat, amazon_connect_voice, genesys_cloud_chat" in capsys.readouterr().err
+        assert "built-in mappings: amazon_connect_chat, amazon_connect_voice, five9_calls" in capsys.readouterr().err
     finally:
         del os.environ["CAREKPI_PSEUDONYM_KEY"]

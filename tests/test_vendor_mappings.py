@@ -1,4 +1,4 @@
-"""Built-in mappings for other platforms (Genesys Cloud), each loading the worked example shipped beside it
+"""Built-in mappings for other platforms (Genesys Cloud, Five9), each loading the worked example shipped beside it
 (etl/mappings/examples/<platform>/, shaped as the vendor documents its export; SOURCE.md names the documents), with
 every KPI worked out by hand below from the vendor's own field definitions. The examples hold one day each; the
 FCR window is set to 1 hour so that the day closes most windows (a repeat call 50 minutes later is inside it)."""
@@ -104,3 +104,29 @@ def test_genesys_cloud_queue_names_come_from_the_queue_list_or_stay_ids(tmp_path
         con.close()
     assert queues == {"ids": ["4c1d6a0e-2b0f-4d55-9a57-1f0d3c9b8a01", "9e2b7f14-6c3a-4f0e-8d21-5a7c0b3e4d02"],
                       "names": ["Pharmacy refills", "Scheduling"]}
+
+
+def test_five9_call_log(tmp_path):
+    """Ten rows of the Call Log report, times in the report's time zone (America/New_York here). h:mm:ss columns:
+      300001 Inbound, Scheduling: queue wait 15 + ring 5 = 20 s; talk 240, hold 30, ACW 45   handle 315
+      300002 Inbound, Pharmacy: wait 40 + 5 = 45; talk 120, hold 20, ACW 10, TRANSFERS 1 to a 3rd party  150
+      300003 Inbound, Scheduling, ABANDONED 1 after 70 s in queue
+      300004 Inbound, no skill: hung up in the IVR -> not offered
+      300005 Manual (outbound) and 300006 Queue Callback: their own volumes
+      300007 Inbound, Scheduling, the caller of 300001 40 min later: wait 10; talk 90, ACW 15   handle 105
+      300008 Inbound, Scheduling: wait 35; talk 200, hold 40 + park 20, ACW 30               handle 290
+      300009 Internal (agent to agent): quarantined by the mapping's rule
+      300010 Inbound, Pharmacy: wait 10; talk 60                                             handle  60
+    Offered 6, handled 5, SL population 6; SL 30 s: 20, 10, 10 within -> 3/6; ASA 120/5; AHT 920/5;
+    transfers 1/5, external; FCR: 300001 repeated by 300007, the others not, 300010 still open -> 3/4."""
+    report, row = kpis(tmp_path, "five9_calls", EXAMPLES / "five9" / "call_log.csv",
+                       source_timezone="America/New_York")
+    assert (report.rows_read, report.loaded, report.quarantined) == (10, 9, 1)
+    assert report.reasons == {"internal call between agents, not a patient contact": 1}
+    check(row, {
+        "contacts_offered": 6, "conversations_offered": 6, "contacts_handled": 5,
+        "abandon_rate": 1 / 6, "service_level": 3 / 6, "asa_seconds": 24.0, "aht_seconds": 184.0,
+        "transfer_rate": 1 / 5, "transfer_internal_rate": 0.0, "transfer_external_rate": 1 / 5,
+        "fcr_rate": 3 / 4, "fcr_pending": 1, "outbound_contacts": 1, "callback_contacts": 1,
+    })
+    assert b"5550100011" not in row["_stored"]
