@@ -76,7 +76,7 @@ def settings(tmp_path) -> Settings:
 
 def test_the_built_in_mappings():
     assert builtin_names() == ["amazon_connect_chat", "amazon_connect_voice", "five9_calls", "genesys_cloud_chat",
-                             "genesys_cloud_voice", "zendesk_chat"]
+                             "genesys_cloud_voice", "talkdesk_calls", "zendesk_chat"]
 
 
 def test_amazon_connect_voice(tmp_path, settings):

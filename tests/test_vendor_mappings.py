@@ -1,4 +1,4 @@
-"""Built-in mappings for other platforms (Genesys Cloud, Five9), each loading the worked example shipped beside it
+"""Built-in mappings for Genesys Cloud, Five9 and Talkdesk, each loading the worked example shipped beside it
 (etl/mappings/examples/<platform>/, shaped as the vendor documents its export; SOURCE.md names the documents), with
 every KPI worked out by hand below from the vendor's own field definitions. The examples hold one day each; the
 FCR window is set to 1 hour so that the day closes most windows (a repeat call 50 minutes later is inside it)."""
@@ -130,3 +130,27 @@ def test_five9_call_log(tmp_path):
         "fcr_rate": 3 / 4, "fcr_pending": 1, "outbound_contacts": 1, "callback_contacts": 1,
     })
     assert b"5550100011" not in row["_stored"]
+
+
+def test_talkdesk_calls_report(tmp_path):
+    """Ten entries of the Explore Calls report (seconds):
+      inbound, Scheduling, ana: wait 12, talk 300, hold 45                handle 345
+      inbound, Billing, ben: wait 40, talk 90, is_transfer (internal)     handle  90
+      abandoned after 65 s; short_abandoned after 3 s (a short abandon: out of both rates)
+      outbound (ben) and an answered callback from the queue: their own volumes
+      inbound, the first caller again 50 min later, ana: wait 25, talk 60 handle  60
+      voicemail after 30 s and missed after 45 s: unanswered, not abandons (Talkdesk's own split), in the
+      denominators
+      inbound, Billing, ben: wait 5, talk 100                             handle 100
+    Offered 8 (inbound types), handled 4, SL population 7 (offered - the short abandon); SL 30 s: 12, 25, 5 within
+    -> 3/7; abandon 1/7; ASA 82/4; AHT 595/4; transfers 1/4 internal; FCR: the first call repeated, the transfer
+    and the repeat not, the last still open -> 2/3."""
+    report, row = kpis(tmp_path, "talkdesk_calls", EXAMPLES / "talkdesk" / "calls_report.json")
+    assert (report.rows_read, report.loaded, report.quarantined) == (10, 10, 0)
+    check(row, {
+        "contacts_offered": 8, "contacts_handled": 4, "short_abandons": 1,
+        "abandon_rate": 1 / 7, "service_level": 3 / 7, "asa_seconds": 20.5, "aht_seconds": 148.75,
+        "transfer_rate": 1 / 4, "transfer_internal_rate": 1 / 4, "transfer_external_rate": 0.0,
+        "fcr_rate": 2 / 3, "fcr_pending": 1, "outbound_contacts": 1, "callback_contacts": 1,
+    })
+    assert b"5550100021" not in row["_stored"]
