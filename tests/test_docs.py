@@ -43,3 +43,14 @@ def test_every_built_in_mapping_is_documented():
 
     text = (ROOT / "docs" / "mappings.md").read_text()
     assert [name for name in builtin_names() if f"`{name}`" not in text] == []
+
+
+def test_docs_mappings_md_names_every_column_a_mapping_fills():
+    from etl.contract import SPEC_BY_FILE
+    from etl.mapping import TABLE_FILES  # the contract tables a mapping can feed
+
+    rows = {line.split("|")[1].strip(" `"): line for line in (ROOT / "docs" / "mappings.md").read_text().splitlines()
+            if line.startswith("| `")}
+    missing = [f"{table}:{c}" for table, file in TABLE_FILES.items() for c in SPEC_BY_FILE[file].columns
+               if f"`{c}`" not in rows.get(table, "")]
+    assert missing == []

@@ -102,3 +102,14 @@ def test_preview_of_a_broken_mapping_is_one_clear_line(tmp_path, capsys):
     assert status == 2 and err.count("\n") == 1
     assert "column queue: expression 'Queue.Nme' does not work here" in err
 
+
+def test_preview_of_a_built_in_mapping_on_its_vendor_example(capsys):
+    example = Path(__file__).resolve().parent.parent / "etl" / "mappings" / "examples" / "amazon_connect"
+    assert main(["mapping", "preview", "--mapping", "amazon_connect_voice",
+                 str(example / "ctr-2026-03-02-firehose")]) == 0
+    out = capsys.readouterr().out
+    assert "first 17 record(s)" in out and "would be quarantined: 5 of 17" in out
+    assert out.count("not a voice contact (load it with the amazon_connect_chat mapping)") == 4
+    assert "record 17: an older copy of a contact in this delivery (newest LastUpdateTimestamp kept)" in out
+    assert "direction = case when InitiationMethod = 'CALLBACK'" in out
+    assert "+1555" not in out and "15550100" not in out  # the callers' numbers, never shown

@@ -1,0 +1,146 @@
+"""The built-in Amazon Connect and Zendesk Chat mappings on their vendor-shaped worked examples
+(etl/mappings/examples/<platform>/, whose SOURCE.md names the vendor documentation and works every figure out by
+hand): the KPIs carekpi gives equal the hand-worked vendor definitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from pathlib import Path
+
+import pytest
+
+from etl.kpis import Filters, kpi_table
+from etl.load import load
+from etl.mapping import load_mapping
+from etl.settings import Settings
+from etl.warehouse import connect_read_only
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "etl" / "mappings" / "examples"
+CONNECT = EXAMPLES / "amazon_connect"
+ZENDESK = EXAMPLES / "zendesk_chat"
+NOW = dt.datetime(2026, 3, 20, tzinfo=dt.UTC)
+MARCH_2_3 = Filters(date_from=dt.date(2026, 3, 2), date_to=dt.date(2026, 3, 3))
+KEY = "examples-key-0123456789"
+VOICE_ONLY = "not a voice contact (load it with the amazon_connect_chat mapping)"
+CHAT_ONLY = "not a chat contact (load it with the amazon_connect_voice mapping)"
+
+
+@pytest.fixture(scope="module")
+def connect(tmp_path_factory):
+    """Both deliveries through both mappings into one warehouse; the second delivery gzipped, as Firehose does."""
+    tmp = tmp_path_factory.mktemp("connect")
+    first = CONNECT / "ctr-2026-03-02-firehose"
+    second = tmp / "ctr-2026-03-12-firehose.gz"
+    second.write_bytes(gzip.compress((CONNECT / "ctr-2026-03-12-firehose").read_bytes()))
+    settings = Settings(db_path=tmp / "w.duckdb", pseudonym_key=KEY)
+    reports = {}
+    for name in ("amazon_connect_voice", "amazon_connect_chat"):
+        for delivery in (first, second):
+            reports[name, delivery.name] = load([delivery], settings, now=NOW, mapping=load_mapping(name)).files[0]
+    con = connect_read_only(settings.db_path)
+    kpis = kpi_table(con, MARCH_2_3, ("channel",), settings).set_index("channel")
+    legs = dict(con.execute("select contact_id[-2:], acw_seconds from contacts where channel = 'voice'").fetchall())
+    con.close()
+    dump = b"".join(f.read_bytes() for f in tmp.rglob("*") if f.is_file() and f.suffix != ".gz")
+    return reports, kpis, legs, dump
+
+
+def test_every_record_is_loaded_or_quarantined_and_the_newest_copy_wins(connect):
+    reports, _, legs, _ = connect
+    voice1 = reports["amazon_connect_voice", "ctr-2026-03-02-firehose"]
+    assert (voice1.rows_read, voice1.loaded, voice1.quarantined) == (17, 12, 5)
+    assert voice1.reasons == {VOICE_ONLY: 4,
+                              "an older copy of a contact in this delivery (newest LastUpdateTimestamp kept)": 1}
+    voice2 = reports["amazon_connect_voice", "ctr-2026-03-12-firehose.gz"]
+    assert (voice2.rows_read, voice2.loaded, voice2.quarantined) == (4, 2, 2)
+    assert voice2.reasons == {VOICE_ONLY: 1, "older than the copy already loaded (newest LastUpdateTimestamp kept)": 1}
+    chat1 = reports["amazon_connect_chat", "ctr-2026-03-02-firehose"]
+    assert (chat1.rows_read, chat1.loaded, chat1.reasons) == (17, 4, {CHAT_ONLY: 13})
+    chat2 = reports["amazon_connect_chat", "ctr-2026-03-12-firehose.gz"]
+    assert (chat2.rows_read, chat2.loaded, chat2.reasons) == (4, 1, {CHAT_ONLY: 3})
+    # the final copies' after-contact work, though early copies (ACW 0) came later
+    assert (legs["01"], legs["08"]) == (45, 60)
+
+
+def test_no_patient_reference_reaches_the_warehouse(connect):
+    *_, dump = connect
+    assert dump and not [s for s in (b"+15550100001", b"15550100009", b"PK-1001", b"PK-1003") if s in dump]
+
+
+def test_amazon_connect_voice_kpis_equal_the_hand_worked_figures(connect):
+    _, kpis, _, _ = connect
+    v = kpis.loc["voice"]
+    assert (v["contacts_offered"], v["conversations_offered"], v["contacts_handled"]) == (9, 7, 6)
+    assert (v["abandon_rate_num"], v["abandon_rate_den"]) == (1, 7)  # callbacks and flow moves are not abandons
+    assert (v["service_level_num"], v["service_level_den"]) == (4, 7)
+    assert v["asa_seconds"] == pytest.approx(145 / 6)
+    assert v["aht_seconds"] == pytest.approx(1425 / 6)  # talk + hold + ACW, never the time after a transfer out
+    assert v["conversation_aht_seconds"] == pytest.approx(1625 / 6)
+    assert (v["transfer_rate_num"], v["transfer_internal_rate_num"], v["transfer_external_rate_num"],
+            v["transfer_rate_den"]) == (2, 1, 1, 6)
+    assert (v["fcr_rate_num"], v["fcr_rate_den"]) == (5, 6)  # a transfer leg is never a repeat
+    assert (v["outbound_contacts"], v["outbound_handled"], v["callback_contacts"], v["callback_handled"]) == (
+        2, 2, 1, 1)
+
+
+def test_amazon_connect_chat_kpis_equal_the_hand_worked_figures(connect):
+    _, kpis, _, _ = connect
+    c = kpis.loc["chat"]
+    assert (c["contacts_offered"], c["conversations_offered"], c["contacts_handled"]) == (5, 4, 4)
+    assert (c["abandon_rate_num"], c["abandon_rate_den"]) == (1, 5)
+    assert (c["service_level_num"], c["service_level_den"]) == (3, 5)
+    assert (c["asa_seconds"], c["aht_seconds"]) == (45.0, 345.0)
+    assert (c["transfer_internal_rate_num"], c["transfer_rate_den"]) == (1, 4)
+    assert (c["fcr_rate_num"], c["fcr_rate_den"]) == (2, 3)  # the patient key from the contact attributes
+
+
+@pytest.fixture(scope="module")
+def zendesk(tmp_path_factory):
+    """The export through its three mappings: first legs, transfer legs, ratings."""
+    settings = Settings(db_path=tmp_path_factory.mktemp("zendesk") / "w.duckdb", pseudonym_key=KEY)
+    source = ZENDESK / "chats.jsonl"
+    reports = {name: load([source], settings, now=NOW, mapping=load_mapping(name)).files[0]
+               for name in ("zendesk_chat", "zendesk_chat_transfers", "zendesk_chat_ratings")}
+    con = connect_read_only(settings.db_path)
+    period = Filters(date_from=dt.date(2026, 3, 4), date_to=dt.date(2026, 3, 5))
+    kpis = kpi_table(con, period, (), settings).iloc[0]
+    agents = kpi_table(con, period, ("agent",), settings).set_index("agent")
+    queues = dict(con.execute("select contact_id, queue from contacts").fetchall())
+    con.close()
+    return reports, kpis, agents, queues
+
+
+def test_zendesk_every_chat_is_loaded_or_quarantined(zendesk):
+    reports, _, _, _ = zendesk
+    first, transfers, ratings = (reports[n] for n in ("zendesk_chat", "zendesk_chat_transfers",
+                                                      "zendesk_chat_ratings"))
+    assert (first.rows_read, first.loaded, first.reasons) == (8, 7, {"offline message, not a live chat": 1})
+    assert (transfers.loaded, transfers.reasons) == (1, {
+        "not transferred: the chat's one leg is loaded by zendesk_chat": 6, "offline message, not a live chat": 1})
+    assert (ratings.loaded, ratings.reasons) == (3, {
+        "not rated (no good/bad rating: not a survey response)": 4, "offline message, not a live chat": 1})
+
+
+def test_zendesk_chat_kpis_equal_the_hand_worked_figures(zendesk):
+    _, k, _, queues = zendesk
+    assert (k["contacts_offered"], k["conversations_offered"], k["contacts_handled"]) == (6, 5, 5)
+    assert (k["outbound_contacts"], k["outbound_handled"]) == (1, 1)  # the agent-started chat is not a request
+    assert (k["abandon_rate_num"], k["abandon_rate_den"]) == (1, 6)
+    assert (k["service_level_num"], k["service_level_den"]) == (4, 6)
+    assert (k["asa_seconds"], k["aht_seconds"]) == (36.0, 468.0)
+    assert (k["transfer_internal_rate_num"], k["transfer_rate_den"]) == (1, 5)
+    assert (k["fcr_rate_num"], k["fcr_rate_den"]) == (3, 4)  # the transfer leg is not a repeat
+    # good -> 5, bad -> 1: CSAT (top-2) is Zendesk's satisfaction score, good / (good + bad)
+    assert (k["csat_top2_rate_num"], k["csat_top2_rate_den"]) == (2, 3)
+    assert (queues["2603.04.z4"], queues["2603.04.z5"], queues["2603.04.z2/2"]) == (
+        "unassigned", "unassigned", "Billing")
+
+
+def test_zendesk_transfer_splits_the_time_between_agents(zendesk):
+    _, _, agents, _ = zendesk
+    # agent 361: chat z1 (680 s) and z2 until the transfer (270 s); agent 362: z2 after the transfer (580 s), and
+    # the bad rating given at the end of z2
+    assert (agents.loc["361", "contacts_handled"], agents.loc["361", "aht_seconds"]) == (2, 475.0)
+    assert (agents.loc["362", "contacts_handled"], agents.loc["362", "aht_seconds"]) == (1, 580.0)
+    assert (agents.loc["362", "csat_top2_rate_num"], agents.loc["362", "csat_top2_rate_den"]) == (0, 1)
