@@ -98,6 +98,18 @@ class Settings(BaseSettings):
                                                "each coaching session")
     coaching_new_hire_days: int = Field(90, gt=0, description="tenure (days) up to which an agent is compared with "
                                         "earlier hires at the same weeks of tenure rather than the rest of the team")
+    # Log-in and sessions (etl/login_guard.py, etl/access.py, dashboard/session.py)
+    login_max_failures_per_user: int = Field(5, gt=0, description="failed log-ins that lock a user name")
+    login_max_failures_per_client: int = Field(20, gt=0, description="failed log-ins that lock a client address")
+    login_failure_window_seconds: int = Field(900, gt=0, description="how long a failed log-in counts")
+    login_lockout_seconds: int = Field(900, gt=0, description="how long a lock lasts after the latest failure")
+    login_throttle_after: int = Field(3, gt=0, description="failures after which attempts must wait")
+    login_throttle_seconds: float = Field(1.0, ge=0, description="first wait; doubles with each further failure")
+    login_trust_forwarded_for: bool = Field(False, description="client = last X-Forwarded-For hop (behind a proxy)")
+    login_state_file: Path | None = Field(None, description="default: login-guard.json beside the users file")
+    session_idle_minutes: float = Field(30, gt=0, description="a session ends after this long without use")
+    session_max_hours: float = Field(12, gt=0, description="a session ends this long after log-in, used or not")
+    password_min_score: int = Field(3, ge=0, le=4, description="zxcvbn score (0-4) a new password must reach")
 
     @field_validator("source_timezone", "reporting_timezone")
     @classmethod

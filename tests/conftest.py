@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
+import time
 from pathlib import Path
 
 import pytest
 
-from etl.access import User, add_user, session_token
+from etl.access import User, add_user, load_users, session_token
 from etl.kpis import Filters
 from etl.load import load
 from etl.settings import Settings
@@ -134,8 +136,9 @@ def users_env(tmp_path, monkeypatch) -> Path:
 
 
 def login(at, username: str):
-    """Give an AppTest the session a successful log-in as `username` would have."""
-    at.session_state["carekpi_session"] = session_token(SESSION_SECRET.encode(), username)
+    """Give an AppTest the session a successful log-in as `username` (of the users_env file) would have."""
+    user = load_users(Path(os.environ["CAREKPI_USERS_FILE"]))[username]
+    at.session_state["carekpi_session"] = session_token(SESSION_SECRET.encode(), user, time.time())
     return at
 
 
