@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import context
 from dashboard.filters import anchor_day, sidebar_filters
 from dashboard.session import sign_out, signed_in_user
-from etl import audit
+from etl import audit, plain_text
 from etl.access import scope_for
 from etl.kpis import Filters, zone_mismatch_message
 
@@ -31,13 +31,13 @@ def _as_date(value):
 
 
 def main() -> None:
-    st.set_page_config(page_title="carekpi", page_icon=":material/support_agent:", layout="wide")
+    st.set_page_config(page_title="carekpi", page_icon="🎧", layout="wide")
     config = context.settings()
     user = signed_in_user(config)
     if user is None:
         st.stop()
     scope = scope_for(user)
-    st.sidebar.caption(f"Signed in as **{user.display_name or user.username}** ({user.role})")
+    st.sidebar.caption(f"Signed in as **{plain_text.markdown(user.display_name or user.username)}** ({user.role})")
     st.sidebar.button("Log out", on_click=sign_out, key="logout")
     db_path, snapshot = context.warehouse_location(config)
     if snapshot == "none":

@@ -1,13 +1,23 @@
 """Download buttons: each table as a spreadsheet-safe CSV, and the partner report in CSV, XLSX and HTML. Files are
-made only when clicked, under the user's scope, and every export is written to the audit log."""
+made only when clicked, under the user's scope, and every export is written to the audit log. These buttons are the
+only way a file leaves the app (st.dataframe's own CSV download is off: client.disableDataExport in
+dashboard/.streamlit/config.toml).
+
+A made file is kept by Streamlit at /media/<id> until its media manager drops files no session refers to; a made
+download is never referred to, so `_expire_downloads` has the manager drop them every `download_ttl_seconds`: a
+file is served for ttl to 2 x ttl seconds after it was made (the browser fetches it at once), then answers 404.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
 
 import pandas as pd
 import streamlit as st
+from streamlit import runtime
 
 from dashboard.context import View
 from etl import audit
@@ -27,7 +37,24 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+@st.cache_resource(show_spinner=False)
+def _expire_downloads(ttl: float) -> threading.Thread:
+    """One thread per server: every `ttl` seconds, Streamlit's media manager marks unreferenced downloads and
+    deletes the ones it marked the time before (MediaFileManager.remove_orphaned_files, safe from any thread)."""
+
+    def sweep() -> None:
+        while True:
+            time.sleep(ttl)
+            if runtime.exists():
+                runtime.get_instance().media_file_mgr.remove_orphaned_files()
+
+    thread = threading.Thread(target=sweep, name="carekpi-download-expiry", daemon=True)
+    thread.start()
+    return thread
+
+
 def table_button(view: View, frame: pd.DataFrame, name: str, key: str) -> None:
+    _expire_downloads(view.settings.download_ttl_seconds)
     file_name = f"carekpi-{name}-{view.filters.date_from}-{view.filters.date_to}.csv"
 
     def make() -> bytes:
@@ -39,6 +66,7 @@ def table_button(view: View, frame: pd.DataFrame, name: str, key: str) -> None:
 
 
 def report_buttons(view: View, partner: str) -> None:
+    _expire_downloads(view.settings.download_ttl_seconds)
     columns = st.columns(3)
     for column, fmt in zip(columns, ("csv", "xlsx", "html")):
         file_name = f"carekpi-{partner}-{view.filters.date_from}-{view.filters.date_to}.{fmt}".replace(" ", "_")

@@ -55,10 +55,13 @@ def sidebar_filters(anchor: dt.date, first_day: dt.date | None, options_for) -> 
         chosen = st.sidebar.date_input("Dates", value=default, key="dates", bind="query-params",
                                        help=f"Data from {first_day:%d %b %Y}." if first_day else None)
         start, end = _range(chosen, default)
+        if start > end:  # e.g. a link whose dates are the wrong way round
+            st.sidebar.warning("The dates asked for end before they start: showing the last 7 days instead.")
+            start, end = default
     else:
         start, end = preset_range(preset, anchor)
     st.sidebar.caption(f"{start:%a %d %b %Y} – {end:%a %d %b %Y}")
-    selected = {field: list(st.session_state.get(key) or []) for key, field, _ in LISTS}
+    selected = {field: [v for v in st.session_state.get(key) or [] if isinstance(v, str)] for key, field, _ in LISTS}
     filters = Filters(date_from=start, date_to=end, **selected)
     options = options_for(filters)
     values = {}

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from etl.kpis import Kpi
+from etl.plain_text import plain_figure
 from etl.settings import Target
 
 CHANNEL_COLORS = {"voice": "#1f77b4", "chat": "#ff7f0e", "sms": "#2ca02c", "app": "#9467bd"}
@@ -35,7 +36,7 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int 
     fig.update_layout(title=title, margin=dict(l=10, r=10, t=50, b=10), legend_title_text="", height=height)
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title)
-    return fig
+    return plain_figure(fig)  # names from a delivery are text, not plotly's HTML subset
 
 
 def _target_trace(fig: go.Figure, xs: list, value: float) -> None:
@@ -139,7 +140,7 @@ def channel_mix_chart(frame: pd.DataFrame, x: str = "day") -> go.Figure:
     for channel, rows in frame.sort_values(x).groupby("channel", sort=True):
         fig.add_trace(go.Scatter(x=rows[x], y=rows["channel_share"] * 100, name=channel, stackgroup="mix",
                                  mode="lines", line_color=channel_color(channel),
-                                 hovertemplate="%{y:.1f}%<extra>" + channel + "</extra>"))
+                                 hovertemplate="%{y:.1f}%<extra>%{fullData.name}</extra>"))
     fig.update_yaxes(range=[0, 100])
     _date_axis(fig, frame[x], x)
     return _layout(fig, "Channel mix (share of offered)", X_TITLES.get(x, x), "share of offered (%)")

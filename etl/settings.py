@@ -110,6 +110,7 @@ class Settings(BaseSettings):
     session_idle_minutes: float = Field(30, gt=0, description="a session ends after this long without use")
     session_max_hours: float = Field(12, gt=0, description="a session ends this long after log-in, used or not")
     password_min_score: int = Field(3, ge=0, le=4, description="zxcvbn score (0-4) a new password must reach")
+    download_ttl_seconds: float = Field(10, gt=0, description="a made download is served for ttl to 2 x ttl seconds")
 
     @field_validator("source_timezone", "reporting_timezone")
     @classmethod

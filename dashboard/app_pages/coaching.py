@@ -134,7 +134,7 @@ measure = measures[st.selectbox("Measure", options, format_func=lambda k: measur
 team = st.selectbox("Team", sorted(card["team"].unique()), key="coaching_team")
 subset = card[(card["kpi"] == measure.kpi) & (card["team"] == team) & card["difference_low"].notna()]
 if subset.empty:
-    st.info(f"No {measure.label} data for {team} in this period.")
+    st.info(f"No {measure.label} data for {markdown_text(team)} in this period.")
 else:
     shown = subset.assign(agent=subset["agent"].map(view.agent_label), enough=subset["status"] != NOT_ENOUGH)
     st.plotly_chart(coaching_charts.difference_chart(shown, measure.label, measure.mean,

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.context import current
 from etl.delivery.log import deliveries, log_file
+from etl.plain_text import markdown_list
 
 view = current()
 st.title("Data quality")
@@ -23,7 +24,7 @@ c4.metric("Agent ids not in the roster", f"{len(dq['unknown_agents']):,}", borde
 for label, key in (("Unmapped queues", "unmapped_queues"), ("Agent ids not in the roster", "unknown_agents"),
                    ("QA items outside the catalogue", "uncatalogued_qa_items")):
     if len(dq[key]):
-        st.caption(f"{label}: " + ", ".join(map(str, dq[key])))
+        st.caption(f"{label}: " + markdown_list(dq[key]))
 
 st.subheader("Rows quarantined, by file and reason")
 summary = view.warehouse("quarantine_summary")

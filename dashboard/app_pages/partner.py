@@ -13,6 +13,7 @@ from dashboard.downloads import report_buttons
 from dashboard.formatting import fmt, fmt_n, is_missing
 from etl.defaults import period_label
 from etl.kpis import KPI_BY_NAME
+from etl.plain_text import markdown
 from etl.targets import status
 
 HEADLINE = ("contacts_offered", "contacts_handled", "service_level", "abandon_rate", "asa_seconds", "aht_seconds",
@@ -32,7 +33,7 @@ st.title("Partner scorecard")
 partners = sorted(partners, key=lambda p: (p == UNASSIGNED, p))
 partner = st.selectbox("Partner", partners, key="scorecard_partner")
 mine = view.filters.model_copy(update={"partners": [partner]})
-st.header(partner)
+st.header(markdown(partner))
 st.caption(f"Period {view.filters.date_from:%d %b %Y} – {view.filters.date_to:%d %b %Y}. Prepared "
            f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Contacts answered by the partner's agents, and "
            f"unanswered contacts in the partner's queues.")

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from etl.coaching.scorecard import period_label
+from etl.plain_text import markdown
 from etl.settings import Settings
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 def markdown_text(text: str) -> str:
-    """A name from a delivery shown literally inside Markdown (every Markdown character escaped)."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    """A name from a delivery shown literally inside Markdown (etl.plain_text.markdown: escapes, and no autolink)."""
+    return markdown(text)
 
 
 def rule_sentence(settings: Settings) -> str:
