@@ -4,7 +4,8 @@ reason) is shown as the characters it holds, never as markup.
 - `markdown()` for anything Streamlit renders as markdown (st.markdown, st.caption, st.title/header, st.info/
   warning/error, labels and help texts): backslash-escapes every character Streamlit's markdown gives a meaning
   (links and images `[]()!`, emphasis `*_~`, code `` ` ``, directives and emoji `:`, maths `$`, HTML `<>&`,
-  headings, lists, tables) and turns line breaks into spaces.
+  headings, lists, tables), turns line breaks into spaces, and puts an invisible word joiner (U+2060) after a
+  URL scheme, `www` and `@`, because GFM links bare URLs and e-mail addresses after escapes are resolved.
 - `html()` for HTML we write ourselves (reports).
 - `plain_figure()` for Plotly: plotly.js renders a small HTML subset (`<a href>`, `<b>`, `<br>`, `<span style>`)
   in category labels, legend names, hover and text, so every string in a trace's data is HTML-escaped (plotly.js
@@ -24,12 +25,17 @@ import plotly.graph_objects as go
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=^\"'/])")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+# GFM turns bare URLs and e-mail addresses into links after parsing, escapes or not: an invisible word joiner after
+# a scheme, "www" or "@" stops it without changing what a person reads.
+_AUTOLINK_START = re.compile(r"((?:https?|ftp|mailto|xmpp|www)(?=\\[:.])|@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 TRACE_TEXT_FIELDS = ("x", "y", "z", "text", "hovertext", "name", "labels", "customdata", "ids", "parents")
 
 
 def markdown(value: object) -> str:
     """`value` as markdown that Streamlit shows character for character."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    return _AUTOLINK_START.sub(lambda m: m.group(1) + WORD_JOINER, escaped)
 
 
 def markdown_list(values: Iterable[object], separator: str = ", ") -> str:

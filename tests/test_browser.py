@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -23,6 +19,7 @@ from etl.load import load
 from etl.settings import Settings
 from etl.warehouse import connect_read_only
 from tests.conftest import PASSWORDS
+from tests.streamlit_server import streamlit_server
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,43 +38,14 @@ def _chromium_or_skip() -> None:
     pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path, users_env):
     _chromium_or_skip()
     settings = Settings(db_path=tmp_path / "carekpi.duckdb", pseudonym_key=KEY)
     load([ROOT / "sample_data"], settings)
-    port = _free_port()
     env = {**os.environ, "CAREKPI_DB_PATH": str(settings.db_path), "CAREKPI_PSEUDONYM_KEY": KEY}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("streamlit did not start")
-            time.sleep(0.3)
+    with streamlit_server(env) as url:
         yield url, settings
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _settled(page) -> None:
