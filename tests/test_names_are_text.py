@@ -178,6 +178,16 @@ def test_charts_carry_names_as_escaped_text():
     assert plain_figure(charts.go.Figure()).data == ()
 
 
+@pytest.mark.parametrize("params", [
+    {"period": "Forever"}, {"period": "Custom", "dates": ["not-a-date", "2026-13-45"]},
+    {"period": "Custom", "dates": ["0001-01-01", "9999-12-31"]}, {"channel": ["fax", "<b>x</b>"]},
+    {"licensed": "maybe"}, {"agent": ["' or 1=1 --"]}])
+def test_a_link_with_garbage_filters_still_shows_a_page(hostile_env, params):
+    at = session("manager", **params).run()
+    assert not at.exception
+    assert len(at.metric) > 0 or [i.value for i in at.info]
+
+
 def test_a_link_with_dates_the_wrong_way_round_shows_a_message_not_a_traceback(hostile_env):
     at = AppTest.from_file(APP, default_timeout=90)
     user = load_users(hostile_env / "users.toml")["manager"]
