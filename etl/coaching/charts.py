@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from etl.plain_text import plain_figure
+
 FLAG_COLOR = "#c62828"
 AGENT_COLOR = "#1565c0"
 TEAM_COLOR = "#424242"
@@ -16,7 +18,7 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int 
     fig.update_layout(title=title, margin=dict(l=10, r=10, t=50, b=10), legend_title_text="", height=height)
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title)
-    return fig
+    return plain_figure(fig)  # agent and team names are text, not plotly's HTML subset
 
 
 def difference_chart(frame: pd.DataFrame, measure_label: str, relative: bool,
