@@ -6,6 +6,7 @@ FCR window is set to 1 hour so that the day closes most windows (a repeat call 5
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -87,6 +88,19 @@ def test_genesys_cloud_chat(tmp_path):
         "asa_seconds": 20.0, "aht_seconds": 360.0, "transfer_rate": 0.0, "fcr_rate": 1 / 2, "fcr_pending": 1,
     })
     assert b"guest-8f2a61d0" not in row["_stored"]
+
+
+def test_a_genesys_page_without_any_agent_still_loads(tmp_path):
+    """A page whose conversations no agent answered (C3 abandoned in queue, C4 served by the IVR) has no userId
+    anywhere: it loads its one leg (C3's queue session) instead of failing on the missing field."""
+    page = json.loads((EXAMPLES / "genesys_cloud" / "conversation_details.json").read_text())
+    page["conversations"] = [c for c in page["conversations"]
+                             if not any(p["purpose"] == "agent" for p in c["participants"])]
+    source = tmp_path / "page.json"
+    source.write_text(json.dumps(page))
+    report, row = kpis(tmp_path, "genesys_cloud_voice", source)
+    assert (len(page["conversations"]), report.rows_read, report.loaded) == (2, 1, 1)
+    check(row, {"contacts_offered": 1, "contacts_handled": 0, "abandon_rate": 1.0})
 
 def test_genesys_cloud_queue_names_come_from_the_queue_list_or_stay_ids(tmp_path):
     source = tmp_path / "export" / "conversation_details.json"
