@@ -27,7 +27,8 @@ from etl.mapping import Mapping, check, read_mapped
 from etl.privacy import IDENTIFIER_PATTERN, MASK, WITHHELD
 from etl.pseudonym import key_bytes, pads
 from etl.settings import Settings
-from etl.warehouse import writable_snapshot
+from etl.sandbox import lock_down, readable
+from etl.warehouse import snapshot_dir, writable_snapshot
 
 FACTS_LAYOUT = 2  # contract v2: conversations, direction, queued, end reason, transfer type, talk time
 MERGE_FILE = {
@@ -100,6 +101,7 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
     params = load_parameters(settings, mapping, started)
     timings: dict[str, float] = {}
     with _timed(timings, "snapshot copy and swap"), writable_snapshot(settings.db_path, settings.load_memory_limit) as con:
+        lock_down(con, readable([path for _, path in files], mapping), [snapshot_dir(settings.db_path)])
         sqlfiles.run(con, "macros.sql")
         sqlfiles.run(con, "merge/touched.sql")
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]

@@ -23,12 +23,13 @@ from typing import Annotated, Literal
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from etl import sqlfiles
+from etl import mapping_guard, sqlfiles
 from etl.contract import SPEC_BY_FILE, FileSpec
 from etl.csv_reader import LoadError, RejectedLine
 from etl.mapping_lookups import Lookup, check_names, register
 from etl.mapping_sql import SRC, raw_input_sql, reader, scope_sql, tolerated_sql, values_sql
 from etl.privacy import scrub
+from etl.sandbox import lock_down, readable
 
 TABLE_FILES = {"calls": "calls.csv", "chats": "chats.csv", "surveys": "surveys.csv",
                "qa_evaluations": "qa_evaluations.csv", "agents": "agents.csv", "queues": "queues.csv"}
@@ -116,6 +117,11 @@ class Mapping(BaseModel):
         check_names(self.lookups)
         return self
 
+    @model_validator(mode="after")
+    def _expressions_are_data(self) -> Mapping:
+        """Every expression parsed and allow-listed (etl/mapping_guard.py); the canonical text replaces it."""
+        return mapping_guard.guard(self)
+
 
 def builtin_names() -> list[str]:
     return sorted(p.name.removesuffix(".toml") for p in (resources.files("etl") / "mappings").iterdir()
@@ -162,6 +168,7 @@ def open_source(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path, li
 def check(mapping: Mapping, sources: list[Path]) -> None:
     """Fail before loading when a source is missing, or a column or expression of the mapping does not work."""
     con = duckdb.connect()
+    lock_down(con, readable(sources, mapping))
     try:
         for path in sources:
             if not Path(path).is_file():

@@ -24,6 +24,7 @@ from etl.csv_reader import LoadError
 from etl.mapping import Mapping, check, load_mapping, open_source, read_mapped
 from etl.mapping_sql import SRC, scope_sql, tolerated_sql, values_sql
 from etl.privacy import FREE_TEXT, MASK, scrub
+from etl.sandbox import lock_down, readable
 from etl.settings import Settings, load_settings
 
 SHOWN = 5  # values shown per expression
@@ -50,6 +51,7 @@ def preview(mapping: Mapping, source: Path, settings: Settings, rows: int = 20) 
     """The mapping tried on the first `rows` records of `source`, in memory."""
     check(mapping, [source])
     con = duckdb.connect()
+    lock_down(con, readable([source], mapping))
     try:
         open_source(con, mapping, source, limit=rows)
         columns = [(name, kind) for name, kind in con.execute(

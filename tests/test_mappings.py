@@ -55,7 +55,7 @@ def test_the_built_in_mappings():
      "column queue: expression 'department' does not work here: Binder Error: Referenced column \"department\" "
      "not found"),
     ('chat_id = "id"\nqueue = "department_name"\nrequested_at = "timestamp +"\nended_at = "end_timestamp"',
-     "column requested_at: expression 'timestamp +' does not work here: Parser Error"),
+     "column requested_at: expression 'timestamp +' refused: not a single SQL expression (syntax error at or near \"+\")"),
     ('chat_id = "id"\nqueue = "department_name"\nended_at = "end_timestamp"',
      "broken.toml: mapping: Value error, no expression for required chats column(s): requested_at"),
 ])
