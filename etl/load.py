@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -120,6 +121,7 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
             {"load_id": load_id, "started": started, "sources": json.dumps([str(f) for f in folders]),
              "report": report.to_json()},
         )
+        on_phase("checkpoint and swap")  # everything is written; leaving the block checkpoints and swaps it in
     return report
 
 
@@ -141,8 +143,18 @@ def load_parameters(settings: Settings, mapping: Mapping | None, started: dt.dat
     }
 
 
+def _no_hook(phase: str) -> None:
+    return None
+
+
+# Called as the load enters each named phase (the phases of LoadReport.timings, then "checkpoint and swap"). The
+# crash proof replaces it to stop a load at a chosen phase and kill it there (tests/test_prove_crashes.py).
+on_phase: Callable[[str], None] = _no_hook
+
+
 @contextmanager
 def _timed(timings: dict[str, float], phase: str):
+    on_phase(phase)
     started = time.perf_counter()
     try:
         yield
