@@ -11,13 +11,15 @@ import fcntl
 import json
 from pathlib import Path
 
+from etl.safe_files import private_opener
+
 
 def record(path: Path, user: str, role: str, action: str, **details: object) -> None:
     entry = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "user": user, "role": role,
              "action": action, **details}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
+    with open(path, "a", encoding="utf-8", opener=private_opener) as handle:  # created 0600
         fcntl.flock(handle, fcntl.LOCK_EX)
         handle.write(json.dumps(entry, default=str, sort_keys=True) + "\n")
 

@@ -1,7 +1,7 @@
 """The `carekpi` command line: load, kpi, generate. Thin: it parses arguments and calls the library.
 
-Errors a user can fix are printed as one line on stderr with exit status 2; never a traceback, never a patient
-reference.
+Every command ends on its output or one line on stderr (exit status 2 for errors a user can fix, 1 otherwise); never a
+traceback (unless --debug, masked), never a row value (etl/cli_errors.py).
 """
 
 from __future__ import annotations
@@ -15,19 +15,18 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-from pydantic import ValidationError
 
-from etl import mapping_preview
+from etl import cli_errors, mapping_preview
 from etl.alerts import cli as alerts_cli
 from etl.alerts.load_outcomes import recorded
 from etl.coaching import cli as coaching_cli
-from etl.csv_reader import LoadError
 from etl.delivery import cli as delivery_cli
 from etl.kpis import DIMENSIONS, KPI_BY_NAME, Filters, kpi_table
 from etl.load import LoadReport, load
-from etl.reports import ReportError
+from etl.reports import neutralise
+from etl.safe_files import write_out
 from etl.settings import Settings, load_settings
-from etl.warehouse import LoadInProgress, connect_read_only
+from etl.warehouse import connect_read_only
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,17 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = _parser()
     args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except (LoadError, LoadInProgress, FileNotFoundError, ValueError, ValidationError, ReportError) as exc:
-        print(f"carekpi {args.command}: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
-
-
-def _one_line(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return cli_errors.run(args)  # one line on any error, never a row value (etl/cli_errors.py)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -65,6 +54,7 @@ def _date(text: str) -> dt.date:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carekpi", description="Contact-centre KPIs for patient support.")
     parser.add_argument("--config", help="TOML settings file (default: $CAREKPI_CONFIG, else built-in defaults)")
+    parser.add_argument("--debug", action="store_true", help="on an error, also print the traceback (values masked)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("load", help="validate and load contract CSV files from one or more folders")
@@ -177,7 +167,7 @@ def _cmd_kpi(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([_clean(row) for row in table.to_dict(orient="records")], indent=2))
     elif args.format == "csv":
-        print(table.to_csv(index=False), end="")
+        print(table.map(neutralise).to_csv(index=False), end="")  # inert in a spreadsheet, like the reports
     else:
         print(format_table(table, args.by))
     return 0
@@ -252,7 +242,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                            scope)
     finally:
         con.close()
-    Path(args.out).write_bytes(render(data, args.format))
+    write_out(Path(args.out), render(data, args.format))  # refuses folders, devices, symbolic links; 0600
     audit.record(settings.audit_log, who, role, "export", format=args.format, file=str(args.out),
                  filters=data.filter_summary())
     print(f"wrote {args.out}")

@@ -28,7 +28,7 @@ from etl.contract import SPEC_BY_FILE, FileSpec
 from etl.csv_reader import LoadError, RejectedLine
 from etl.mapping_lookups import Lookup, check_names, register
 from etl.mapping_sql import SRC, raw_input_sql, reader, scope_sql, tolerated_sql, values_sql
-from etl.privacy import scrub
+from etl.privacy import scrub, scrub_message
 from etl.sandbox import lock_down, readable
 
 TABLE_FILES = {"calls": "calls.csv", "chats": "chats.csv", "surveys": "surveys.csv",
@@ -199,7 +199,7 @@ def _probe_all(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path) -> 
 
 
 def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0]
+    return scrub_message(str(exc).strip().splitlines()[0])  # DuckDB quotes the values it fails on
 
 
 def read_mapped(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path,

@@ -24,3 +24,12 @@ _IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 
 def scrub(text: str) -> str:
     return _IDENTIFIER.sub(MASK, text)
+
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'")
+
+
+def scrub_message(text: str) -> str:
+    """An error message or traceback fit to show: quoted values (DuckDB quotes the values it fails on) and
+    identifier-like text masked."""
+    return scrub(_QUOTED.sub("'" + MASK + "'", text))

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from etl import sqlfiles
+from etl.safe_files import DIR_MODE, FILE_MODE, private_opener
 
 WORK_SUFFIX = ".loading"
 KEEP = 2
@@ -65,8 +66,8 @@ def writable_snapshot(db_path: Path, memory_limit: str | None = None) -> Iterato
     `memory_limit` caps DuckDB's memory (it spills to a folder beside the snapshots beyond it)."""
     db_path = Path(db_path)
     snapshots = snapshot_dir(db_path)
-    snapshots.mkdir(parents=True, exist_ok=True)
-    with open(db_path.with_name(db_path.name + ".lock"), "w") as lock:
+    snapshots.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    with open(db_path.with_name(db_path.name + ".lock"), "w", opener=private_opener) as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -79,6 +80,7 @@ def writable_snapshot(db_path: Path, memory_limit: str | None = None) -> Iterato
             shutil.copyfile(current_file(db_path), work)
         config = {"memory_limit": memory_limit, "temp_directory": str(snapshots / "spill")} if memory_limit else {}
         con = duckdb.connect(str(work), config=config)
+        os.chmod(work, FILE_MODE)  # owner-only, whatever the umask (etl/safe_files.py)
         try:
             con.execute("set TimeZone = 'UTC'")
             sqlfiles.run(con, "schema.sql")
