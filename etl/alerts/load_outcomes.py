@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from etl.privacy import scrub
+from etl.privacy import scrub_message
 from etl.settings import Settings
 
 
@@ -24,7 +24,7 @@ def outcomes_file(settings: Settings) -> Path:
 def record(settings: Settings, ok: bool, load_id: int | None = None, error: str | None = None,
            at: dt.datetime | None = None) -> None:
     entry = {"at": (at or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"), "ok": ok, "load_id": load_id,
-             "error": scrub(error.splitlines()[0])[:300] if error else None}
+             "error": scrub_message(error.splitlines()[0])[:300] if error else None}
     path = outcomes_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
