@@ -65,6 +65,7 @@ def main() -> None:
     roster = probe.warehouse("roster")
     st.session_state["carekpi_agent_labels"] = {
         a: f"{a} · {n}" if isinstance(n, str) else a for a, n in zip(roster["agent"], roster["agent_name"])}
+    st.session_state["carekpi_display_names"] = config.display_names
     anchor = anchor_day(last_day, config.reporting_timezone)
 
     def options_for(filters):

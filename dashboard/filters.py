@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from etl.display import display_name
 from etl.kpis import Filters
 
 PRESETS = ("Yesterday", "Last 7 days", "Last 4 weeks", "Month to date", "Custom")
@@ -86,6 +87,9 @@ def _range(chosen, default: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
 
 
 def _labeller(key: str):
+    if key in ("queue", "channel"):
+        names = st.session_state.get("carekpi_display_names", {})
+        return lambda value: display_name(value, names)
     if key != "agent":
         return str
     labels = st.session_state.get("carekpi_agent_labels", {})

@@ -25,7 +25,8 @@ UNIT_TITLES = {"rate": "%", "seconds": "seconds", "count": "contacts", "score": 
 
 
 def channel_color(channel: str) -> str:
-    return CHANNEL_COLORS.get(channel, OTHER_COLOR)
+    """The channel's colour, by id or display name ("sms" or "SMS")."""
+    return CHANNEL_COLORS.get(str(channel).lower(), OTHER_COLOR)
 
 
 def scale(kpi: Kpi, values: pd.Series) -> pd.Series:

@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     session_max_hours: float = Field(12, gt=0, description="a session ends this long after log-in, used or not")
     password_min_score: int = Field(3, ge=0, le=4, description="zxcvbn score (0-4) a new password must reach")
     download_ttl_seconds: float = Field(10, gt=0, description="a made download is served for ttl to 2 x ttl seconds")
+    display_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="What screens and reports call a catalogue id (queue, QA item, reason, channel): "
+                    "{'after_hours': 'After-hours line'}; an id without one reads with spaces for underscores and "
+                    "a capital first letter.")
 
     @field_validator("source_timezone", "reporting_timezone")
     @classmethod

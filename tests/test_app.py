@@ -75,7 +75,7 @@ def test_overview_partner_filter(app, sample_db):
 
 def test_filters_come_from_the_url(app, sample_db):
     app.query_params["period"] = "Last 4 weeks"
-    app.query_params["channel"] = "sms"
+    app.query_params["channel"] = "SMS"  # the URL carries what the list shows (display names)
     at = run_page(app, "overview")
     sms = expected(sample_db, "Last 4 weeks", channels=["sms"]).iloc[0]
     assert metric(at, "Abandonment") == fmt(KPI_BY_NAME["abandon_rate"], sms["abandon_rate"])
@@ -87,8 +87,8 @@ def test_channels_page_queue_filter(app, sample_db):
     at = run_page(app, "channels")
     table = at.dataframe[0].value
     want = expected(sample_db, by=("channel",), queues=["billing"]).set_index("channel")
-    assert table.loc["Service level", "voice"] == fmt(KPI_BY_NAME["service_level"], want.loc["voice", "service_level"])
-    assert table.loc["Contacts offered", "chat"] == count(want.loc['chat', 'contacts_offered'])
+    assert table.loc["Service level", "Voice"] == fmt(KPI_BY_NAME["service_level"], want.loc["voice", "service_level"])
+    assert table.loc["Contacts offered", "Chat"] == count(want.loc['chat', 'contacts_offered'])
 
 
 def test_quality_page_team_filter(app, sample_db):
@@ -119,7 +119,7 @@ def test_data_quality_page(app, sample_db):
     assert metric(at, "Unmatched surveys") == str(dq["unmatched_surveys"])
     assert metric(at, "Unmapped queues") == "1"
     summary = at.dataframe[0].value
-    assert summary["rows"].sum() == quarantined == 7  # 5 bad contact, survey and QA rows + 2 coaching sessions
+    assert summary["Rows"].sum() == quarantined == 7  # 5 bad contact, survey and QA rows + 2 coaching sessions
 
 
 def test_no_warehouse_gives_a_clear_message(tmp_path, users_env, monkeypatch):

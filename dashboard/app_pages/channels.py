@@ -9,6 +9,8 @@ from etl import charts
 from dashboard.context import current
 from dashboard.downloads import table_button
 from dashboard.formatting import fmt
+from dashboard.tables import whole_height
+from etl.display import display_name
 from etl.kpis import KPI_BY_NAME
 
 COMPARED = ("contacts_offered", "contacts_handled", "service_level", "abandon_rate", "asa_seconds", "aht_seconds",
@@ -24,21 +26,27 @@ if by_channel.empty:
 days = (view.filters.date_to - view.filters.date_from).days + 1
 period = "day" if days <= 45 else "week"
 mix = view.kpis(by=(period, "channel"))
+mix["channel"] = mix["channel"].map(lambda c: display_name(c, view.settings.display_names))
 st.plotly_chart(charts.channel_mix_chart(mix, x=period), key="channel_mix")
 
 st.subheader("KPIs by channel")
+names = view.settings.display_names
 side_by_side = pd.DataFrame(
-    {channel: [fmt(KPI_BY_NAME[k], row[k]) for k in COMPARED] for channel, row in
+    {display_name(channel, names): [fmt(KPI_BY_NAME[k], row[k]) for k in COMPARED] for channel, row in
      by_channel.set_index("channel").iterrows()},
-    index=[KPI_BY_NAME[k].label for k in COMPARED])
-st.dataframe(side_by_side, key="channel_table")
+    index=pd.Index([KPI_BY_NAME[k].label for k in COMPARED], name="KPI"))
+st.dataframe(side_by_side, key="channel_table", height=whole_height(len(side_by_side)))
 table_button(view, side_by_side.reset_index(names="KPI"), "kpis-by-channel", key="channels_csv")
 chosen = st.selectbox("KPI to compare", [k for k in COMPARED if KPI_BY_NAME[k].unit != "count"],
                       format_func=lambda k: KPI_BY_NAME[k].label, key="channels_kpi")
 kpi = KPI_BY_NAME[chosen]
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.kpi_by_channel_chart(by_channel, kpi, view.settings.targets.get(chosen)),
+    named = by_channel.assign(channel=by_channel["channel"].map(lambda c: display_name(c, names)))
+    st.plotly_chart(charts.kpi_by_channel_chart(named, kpi, view.settings.targets.get(chosen)),
                     key="kpi_by_channel")
 with right:
-    st.plotly_chart(charts.queue_channel_heatmap(view.kpis(by=("queue", "channel")), kpi), key="queue_heatmap")
+    grid = view.kpis(by=("queue", "channel"))
+    grid = grid.assign(queue=grid["queue"].map(lambda q: display_name(q, names)),
+                       channel=grid["channel"].map(lambda c: display_name(c, names)))
+    st.plotly_chart(charts.queue_channel_heatmap(grid, kpi), key="queue_heatmap")

@@ -8,9 +8,12 @@ import streamlit as st
 
 from dashboard.context import current
 from etl.delivery.log import deliveries, log_file
+from dashboard.tables import show_table
+from etl.display import display_name
 from etl.plain_text import markdown_list
 
 view = current()
+names = view.settings.display_names
 st.title("Data quality")
 dq = view.warehouse("data_quality")
 c1, c2, c3, c4 = st.columns(4)
@@ -24,16 +27,17 @@ c4.metric("Agent ids not in the roster", f"{len(dq['unknown_agents']):,}", borde
 for label, key in (("Unmapped queues", "unmapped_queues"), ("Agent ids not in the roster", "unknown_agents"),
                    ("QA items outside the catalogue", "uncatalogued_qa_items")):
     if len(dq[key]):
-        st.caption(f"{label}: " + markdown_list(dq[key]))
+        shown = map(str, dq[key]) if key == "unknown_agents" else (display_name(v, names) for v in dq[key])
+        st.caption(f"{label}: " + markdown_list(shown))
 
 st.subheader("Rows quarantined, by file and reason")
 summary = view.warehouse("quarantine_summary")
 if summary.empty:
     st.success("No row has been quarantined.")
 else:
-    st.dataframe(summary, hide_index=True, key="quarantine_summary")
+    show_table(summary, key="quarantine_summary", names=names, catalogue=())
     with st.expander("Latest quarantined rows (patient references masked)"):
-        st.dataframe(view.warehouse("quarantine_rows"), hide_index=True, key="quarantine_rows")
+        show_table(view.warehouse("quarantine_rows"), key="quarantine_rows", names=names, catalogue=())
 
 st.subheader("Failed deliveries")
 failed = deliveries(log_file(view.settings), "failed")
@@ -45,4 +49,4 @@ else:
     st.dataframe(failed, hide_index=True, key="failed_deliveries")
 
 st.subheader("Load history")
-st.dataframe(view.warehouse("load_history"), hide_index=True, key="load_history")
+show_table(view.warehouse("load_history"), key="load_history", names=names, catalogue=())

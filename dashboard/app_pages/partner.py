@@ -11,7 +11,9 @@ import streamlit as st
 from dashboard.context import current
 from dashboard.downloads import report_buttons
 from dashboard.formatting import fmt, fmt_n, is_missing
+from dashboard.tables import whole_height
 from etl.defaults import period_label
+from etl.display import column_name
 from etl.kpis import KPI_BY_NAME
 from etl.plain_text import markdown
 from etl.targets import status
@@ -63,19 +65,21 @@ for name in HEADLINE:
         "status": STATUS_TEXT[status(None if is_missing(value) else float(value), target)],
         "n": fmt_n(kpi, row),
     })
-st.dataframe(pd.DataFrame(headline), hide_index=True, key="partner_headline")
+st.dataframe(pd.DataFrame(headline), hide_index=True, key="partner_headline", height=whole_height(len(headline)))
 report_buttons(view, partner)
 
 
 def breakdown(by: str) -> pd.DataFrame:
+    """One row per team or week, one column per KPI: the screen's formatting, every row and column shown."""
     table = view.kpis(by=(by,), filters=mine)
-    return pd.DataFrame({by: table[by], **{KPI_BY_NAME[k].label: [fmt(KPI_BY_NAME[k], v) for v in table[k]]
-                                           for k in HEADLINE}})
+    return pd.DataFrame({column_name(by): table[by],
+                         **{KPI_BY_NAME[k].label: [fmt(KPI_BY_NAME[k], v) for v in table[k]] for k in HEADLINE}})
 
 
-st.subheader("By team")
-st.dataframe(breakdown("team"), hide_index=True, key="partner_by_team")
-st.subheader("By week")
-st.dataframe(breakdown("week"), hide_index=True, key="partner_by_week")
+for by, title in (("team", "By team"), ("week", "By week")):
+    st.subheader(title)
+    frame = breakdown(by)
+    # KPIs down the side and one column per group, so nothing is cut off on the right
+    st.dataframe(frame.set_index(column_name(by)).T, key=f"partner_by_{by}", height=whole_height(len(HEADLINE)))
 with st.expander("Definitions"):
     st.markdown("\n".join(f"- **{KPI_BY_NAME[k].label}**: {KPI_BY_NAME[k].formula}." for k in HEADLINE))

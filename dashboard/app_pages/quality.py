@@ -10,11 +10,20 @@ from etl import charts
 from dashboard.context import current
 from dashboard.downloads import table_button
 from dashboard.formatting import fmt
+from dashboard.tables import show_table
+from etl.display import display_name
 from etl.kpis import KPI_BY_NAME
 
 view = current()
 items = view.settings.item_names
 critical = view.settings.critical_items
+names = view.settings.display_names
+
+
+def item_label(item: str) -> str:
+    return display_name(item, names) + (" (critical)" if item in critical else "")
+
+
 st.title("Quality & compliance")
 total = view.kpis()
 if total.empty or int(total.iloc[0]["qa_compliant_rate_den"]) == 0:
@@ -46,31 +55,38 @@ c2.metric("QA coverage", fmt(KPI_BY_NAME["qa_coverage"], row["qa_coverage"]), bo
 c3.metric("Evaluations", f"{int(row['qa_compliant_rate_den']):,}", border=True)
 failed_critical = sum(int(row[f"qa_item_{i}_rate_den"]) - int(row[f"qa_item_{i}_rate_num"]) for i in critical)
 c4.metric("Critical items failed", f"{failed_critical:,}", border=True,
-          help="Failed results on critical items (" + ", ".join(critical) + ").")
+          help="Failed results on critical items (" + ", ".join(display_name(i, names) for i in critical) + ").")
 
 overall = item_frame(total, [])
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.qa_items_chart(overall.dropna(subset=["rate"]), critical), key="qa_items")
+    shown = overall.dropna(subset=["rate"]).assign(item=lambda f: f["item"].map(lambda i: display_name(i, names)))
+    st.plotly_chart(charts.qa_items_chart(shown, [display_name(i, names) for i in critical]), key="qa_items")
 with right:
     weekly = item_frame(view.kpis(by=("week",)), ["week"]).dropna(subset=["rate"])
+    weekly["item"] = weekly["item"].map(lambda i: display_name(i, names))
     st.plotly_chart(charts.qa_trend_chart(weekly, x="week"), key="qa_trend")
 
 st.subheader("By team and partner")
 for dim in ("team", "partner"):
     long = item_frame(view.kpis(by=(dim,)), [dim])
     grid = long.pivot_table(index="item", columns=dim, values="rate", aggfunc="first", dropna=False)
-    st.dataframe((grid * 100).round(1).reindex(items), key=f"qa_by_{dim}",
+    grid = (grid * 100).round(1).reindex(items).dropna(axis="columns", how="all")  # groups with no evaluation
+    grid.index = [item_label(i) for i in grid.index]
+    grid.index.name = "QA item"
+    st.dataframe(grid, key=f"qa_by_{dim}", placeholder="—",
                  column_config={c: st.column_config.NumberColumn(c, format="%.1f%%") for c in grid.columns})
 
 st.subheader("Evaluations behind a failing item")
-item = st.selectbox("Item", items, format_func=lambda i: f"{i} (critical)" if i in critical else i, key="qa_item")
+item = st.selectbox("Item", items, format_func=item_label, key="qa_item")
 failed = view.failed_evaluations(item)
 if failed.empty:
-    st.info(f"No evaluation failed {item} in this period with these filters.")
+    st.info(f"No evaluation failed {display_name(item, names)} in this period with these filters.")
 else:
-    failed = failed.assign(agent=failed["agent"].map(view.agent_label))
-    st.dataframe(failed[["evaluation_id", "contact_id", "agent", "team", "partner", "channel", "day",
-                         "items_failed"]], hide_index=True, key="failed_evaluations")
+    failed = failed.assign(agent=failed["agent"].map(view.agent_label),
+                           items_failed=failed["items_failed"].map(
+                               lambda found: ", ".join(display_name(i, names) for i in str(found).split(", "))))
+    show_table(failed[["evaluation_id", "contact_id", "agent", "team", "partner", "channel", "day",
+                       "items_failed"]], key="failed_evaluations", names=names)
     st.caption(f"{len(failed):,} evaluation(s) (at most 500 shown), newest first.")
     table_button(view, failed, f"failed-{item}", key="failed_csv")
