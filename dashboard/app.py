@@ -35,6 +35,10 @@ def main() -> None:
     config = context.settings()
     user = signed_in_user(config)
     if user is None:
+        # Every page is known but none is listed: the sidebar shows no pages to a logged-out visitor, and a link
+        # to a page keeps its path through the log-in, so it lands on that page.
+        st.navigation([st.Page(path, title=title, icon=icon, default=(i == 0))
+                       for i, (path, title, icon, _) in enumerate(PAGES)], position="hidden")
         st.stop()
     scope = scope_for(user)
     st.sidebar.caption(f"Signed in as **{plain_text.markdown(user.display_name or user.username)}** ({user.role})")

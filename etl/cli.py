@@ -67,16 +67,20 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_load)
 
     p = sub.add_parser("kpi", help="print the KPI table for a period")
-    p.add_argument("--db")
-    p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="DATE")
-    p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="DATE")
-    p.add_argument("--by", nargs="+", default=[], choices=DIMENSIONS, metavar="DIM",
-                   help=f"group by one or more of: {', '.join(DIMENSIONS)}")
+    p.add_argument("--db", help="warehouse file (default: settings db_path, var/carekpi.duckdb)")
+    p.add_argument("--from", dest="date_from", type=_date, required=True, metavar="DATE",
+                   help="first day, YYYY-MM-DD (reporting time zone), included")
+    p.add_argument("--to", dest="date_to", type=_date, required=True, metavar="DATE",
+                   help="last day, YYYY-MM-DD (reporting time zone), included")
+    p.add_argument("--by", nargs="+", action="extend", default=[], choices=DIMENSIONS, metavar="DIM",
+                   help=f"group by one or more of: {', '.join(DIMENSIONS)} (repeatable: --by day --by channel)")
     for name in ("partner", "site", "team", "channel", "queue", "agent"):
         p.add_argument(f"--{name}", action="append", default=[], metavar=name.upper(),
                        help=f"keep only this {name} (repeatable)")
     p.add_argument("--include-licensed", action="store_true", help="include contacts handled by licensed staff")
-    p.add_argument("--format", choices=("json", "csv", "table"), default="table")
+    p.add_argument("--format", choices=("json", "csv", "table"), default="table",
+                   help="table for people (units, targets, a total column); csv or json with every numerator "
+                        "and denominator, rates as fractions")
     p.set_defaults(func=_cmd_kpi)
 
     p = sub.add_parser("generate", help="write a realistic synthetic delivery in the contract")
@@ -156,12 +160,19 @@ def format_report(report: LoadReport) -> str:
 
 
 def _cmd_kpi(args: argparse.Namespace) -> int:
+    from etl.kpi_cli import check_dates, check_names, format_table
+
     settings = _settings(args)
+    check_dates(args.date_from, args.date_to)
     filters = Filters(date_from=args.date_from, date_to=args.date_to, partners=args.partner, sites=args.site,
                       teams=args.team, channels=args.channel, queues=args.queue, agents=args.agent)
+    by = list(dict.fromkeys(args.by))
     con = connect_read_only(settings.db_path)
     try:
-        table = kpi_table(con, filters, args.by, settings, include_licensed=args.include_licensed or None)
+        check_names(con, filters)
+        table = kpi_table(con, filters, by, settings, include_licensed=args.include_licensed or None)
+        total = kpi_table(con, filters, (), settings, include_licensed=args.include_licensed or None) \
+            if by and args.format == "table" else None
     finally:
         con.close()
     if args.format == "json":
@@ -169,7 +180,7 @@ def _cmd_kpi(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         print(table.map(neutralise).to_csv(index=False), end="")  # inert in a spreadsheet, like the reports
     else:
-        print(format_table(table, args.by))
+        print(format_table(table, by, settings, total))
     return 0
 
 
@@ -183,32 +194,6 @@ def _clean(row: dict) -> dict:
         else:
             out[key] = value
     return out
-
-
-def format_table(table: pd.DataFrame, by: list[str]) -> str:
-    """For people: one line per KPI and a column per group (rates as percentages, seconds rounded)."""
-    if table.empty:
-        return "no contacts match these filters"
-    dims = [d for d in DIMENSIONS if d in by]
-    headers = [" / ".join(str(row[d]) for d in dims) or "all" for _, row in table.iterrows()]
-    names = [c for c in table.columns if c not in dims and not c.endswith(("_num", "_den", "_sumsq"))]
-    lines = [f"{'KPI':<40}" + "".join(f"{h[:18]:>20}" for h in headers)]
-    for name in names:
-        values = "".join(f"{_show(name, v):>20}" for v in table[name])
-        lines.append(f"{name:<40}{values}")
-    return "\n".join(lines)
-
-
-def _show(name: str, value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    kpi = KPI_BY_NAME.get(name)
-    unit = kpi.unit if kpi else ("rate" if name.endswith("_rate") else "count")
-    if unit == "rate":
-        return f"{value * 100:.1f}%"
-    if unit in ("seconds", "score"):
-        return f"{value:.1f}" if unit == "seconds" else f"{value:.2f}"
-    return f"{int(value):,}"
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:

@@ -41,7 +41,10 @@ def run(args: argparse.Namespace) -> int:
 
 def one_line(exc: BaseException) -> str:
     if isinstance(exc, ValidationError):
-        return scrub("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        # "field: message", or the message alone for a whole-model check
+        return scrub("; ".join(": ".join(filter(None, (".".join(map(str, e["loc"])),
+                                                         e["msg"].removeprefix("Value error, "))))
+                               for e in exc.errors()))
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     if isinstance(exc, USER_ERRORS) and not _from_duckdb(exc):
         return scrub(first) or type(exc).__name__

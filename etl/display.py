@@ -22,7 +22,7 @@ COLUMN_NAMES = {
     "load_id": "Load", "last_load_id": "Last load", "started_at": "Started (UTC)", "finished_at": "Finished (UTC)",
     "file": "File", "kind": "File kind", "rows": "Rows", "rows_read": "Rows read", "loaded": "Loaded",
     "replaced": "Replaced", "quarantined": "Quarantined", "reason": "Reason", "line": "Line",
-    "offered_at": "Offered (UTC)", "outcome": "Outcome",
+    "offered_at": "Offered (UTC)", "outcome": "Outcome", "line_no": "Line", "raw_text": "Row as delivered",
 }
 
 

@@ -1,6 +1,7 @@
 """How long a sidebar filter change takes to show in the browser, on any warehouse (issue: scale).
 
-Starts `streamlit run` on a free port against --db, opens headless Chromium (Debian's, via Playwright), then
+Starts `streamlit run` on a free port against --db with a throw-away users file holding one manager (a random
+password, in a temporary folder), opens headless Chromium (Debian's, via Playwright), logs in, then
 changes the Channel filter N times (one channel at a time) and times each change from the click until the Service
 level tile shows the new value and nothing is stale. Prints each time and the median and maximum.
 
@@ -11,15 +12,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+
+from etl.access import User, add_user
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -36,10 +41,15 @@ def main() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    folder = tempfile.TemporaryDirectory()
+    password = secrets.token_urlsafe(16)
+    add_user(Path(folder.name) / "users.toml", User(username="latency", role="manager"), password)
+    env = {**os.environ, "CAREKPI_DB_PATH": args.db, "CAREKPI_USERS_FILE": str(Path(folder.name) / "users.toml"),
+           "CAREKPI_SESSION_SECRET": secrets.token_hex(32), "CAREKPI_AUDIT_LOG": str(Path(folder.name) / "audit")}
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        env={**os.environ, "CAREKPI_DB_PATH": args.db}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(200):
@@ -53,11 +63,14 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             started = time.monotonic()
             page.goto(url)
+            page.get_by_label("User name", exact=True).fill("latency")
+            page.get_by_label("Password", exact=True).fill(password)
+            page.get_by_role("button", name="Log in").click()
             page.wait_for_selector("[data-testid='stMetric']", timeout=120_000)
             page.wait_for_function(SETTLED, timeout=120_000)
             print(f"first page ready: {time.monotonic() - started:.2f} s")
             times = []
-            channels = ["voice", "chat", "sms", "app"]
+            channels = ["Voice", "Chat", "SMS", "App"]  # as the list shows them
             for i in range(args.changes):
                 sidebar = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']")
                 box = sidebar.filter(has_text="Channel")
@@ -78,6 +91,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        folder.cleanup()
 
 
 if __name__ == "__main__":
