@@ -21,7 +21,7 @@ from streamlit import runtime
 
 from dashboard.context import View
 from etl import audit
-from etl.reports import neutralise, render, report_data
+from etl.reports import neutralise, render, report_data, report_file_name
 from etl.warehouse import connect_read_only
 
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -55,7 +55,7 @@ def _expire_downloads(ttl: float) -> threading.Thread:
 
 def table_button(view: View, frame: pd.DataFrame, name: str, key: str) -> None:
     _expire_downloads(view.settings.download_ttl_seconds)
-    file_name = f"carekpi-{name}-{view.filters.date_from}-{view.filters.date_to}.csv"
+    file_name = report_file_name(name, view.filters.model_copy(update={"partners": []}), "csv")
 
     def make() -> bytes:
         audit.record(view.settings.audit_log, view.user, view.role, "export", format="csv", file=file_name,
@@ -69,7 +69,7 @@ def report_buttons(view: View, partner: str) -> None:
     _expire_downloads(view.settings.download_ttl_seconds)
     columns = st.columns(3)
     for column, fmt in zip(columns, ("csv", "xlsx", "html")):
-        file_name = f"carekpi-{partner}-{view.filters.date_from}-{view.filters.date_to}.{fmt}".replace(" ", "_")
+        file_name = report_file_name(partner, view.filters, fmt)
 
         def make(fmt: str = fmt, file_name: str = file_name) -> bytes:
             con = connect_read_only(view.db_path)

@@ -4,17 +4,18 @@ Every number comes from the KPI query function under the requesting user's scope
 would run as a formula (starting with =, +, -, @, tab, carriage return or NUL) are neutralised with a leading
 apostrophe (OWASP's rule for CSV injection). Breakdown groups with fewer handled contacts than
 settings.report_min_cell_size are suppressed. No patient identifier, pseudonym or patient free text is in any
-report: the KPI tables hold none. The HTML embeds plotly.js, so it opens offline; the PDF is that HTML printed by
-headless Chromium.
+report: the KPI tables hold none. Values are rounded as DECIMALS says, missing values are empty cells, status words
+are the screen's, FCR is over the latest closed windows (labelled) and a partly covered week is marked partial. The
+HTML (etl/report_html.py) embeds plotly.js, so it opens offline; the PDF is that HTML printed by headless Chromium.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import html
 import io
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,15 +27,20 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from etl.charts import kpi_trend_chart
+from etl import views
+from etl.defaults import fcr_closed_through, fcr_filters, period_label
 from etl.kpis import KPI_BY_NAME, Filters, Kpi, Scope, all_kpis, kpi_table
 from etl.settings import Settings
-from etl.targets import status
+from etl.targets import STATUS_WORDS, status
 
 HEADLINE = ("contacts_offered", "contacts_handled", "service_level", "abandon_rate", "asa_seconds", "aht_seconds",
             "fcr_rate", "csat_top2_rate", "survey_response_rate", "transfer_rate", "clinical_escalation_rate",
             "qa_compliant_rate", "qa_coverage")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+# decimal places of a value in the files: rates as fractions to 0.01 percentage point, seconds to 0.1 s, scores to
+# 0.01, counts whole (docs/reports.md)
+DECIMALS = {"rate": 4, "seconds": 1, "score": 2, "count": 0}
+XLSX_FORMATS = {"rate": "0.0%", "seconds": "#,##0", "score": "0.00", "count": "#,##0"}
 FORMATS = ("csv", "xlsx", "html", "pdf")
 CHROMIUM = "chromium"
 
@@ -58,6 +64,7 @@ class ReportData:
     rows: pd.DataFrame  # long form: section, group, kpi, label, value, numerator, denominator, target, status
     weekly: pd.DataFrame  # kpi_table by week, for the charts
     settings: Settings
+    fcr_period: Filters | None = None  # the closed-window period the summary's FCR is over, when moved
 
     def filter_summary(self) -> dict[str, str]:
         f = self.filters
@@ -77,14 +84,53 @@ def report_data(con: duckdb.DuckDBPyConnection, partner: str, filters: Filters, 
         raise ReportError(f"partner {partner!r} is outside your access")
     mine = filters.model_copy(update={"partners": [partner]})
     weekly = kpi_table(con, mine, ("week",), settings, scope)
-    parts = [_long(kpi_table(con, mine, (), settings, scope), "summary", None, settings, 0),
+    summary = kpi_table(con, mine, (), settings, scope)
+    horizon = views.freshness(con, scope)["fcr_horizon_at"]
+    fcr_period = fcr_filters(mine, fcr_closed_through(horizon, settings.fcr_window_hours, settings.reporting_timezone))
+    if fcr_period is not None and fcr_period != mine and len(summary):
+        closed = kpi_table(con, fcr_period, (), settings, scope)
+        for column in ("fcr_rate", "fcr_rate_num", "fcr_rate_den"):
+            summary[column] = closed[column].iloc[0] if len(closed) else (None if column == "fcr_rate" else 0)
+    else:
+        fcr_period = None
+    labelled = weekly.assign(week=[week_label(w, filters) for w in weekly["week"]])
+    parts = [_long(summary, "summary", None, settings, 0),
              _long(kpi_table(con, mine, ("team",), settings, scope), "by team", "team", settings,
                    settings.report_min_cell_size),
-             _long(weekly, "by week", "week", settings, settings.report_min_cell_size)]
+             _long(labelled, "by week", "week", settings, settings.report_min_cell_size)]
     rows = pd.concat(parts, ignore_index=True)
     if rows.empty:
         raise ReportError(f"no contacts for partner {partner!r} between {filters.date_from} and {filters.date_to}")
-    return ReportData(partner, filters, dt.datetime.now(dt.UTC).replace(microsecond=0), rows, weekly, settings)
+    if fcr_period is not None:
+        rows.loc[(rows["section"] == "summary") & (rows["kpi"] == "fcr_rate"), "label"] = \
+            f"{KPI_BY_NAME['fcr_rate'].label} (windows closed: {period_label(fcr_period)})"
+    return ReportData(partner, filters, dt.datetime.now(dt.UTC).replace(microsecond=0), rows, weekly, settings,
+                      fcr_period)
+
+
+def week_label(week: str, filters: Filters) -> str:
+    """A week's Monday, marked partial when the period holds only some of its days: '2026-11-16 (partial: 16–18 Nov)'."""
+    monday = dt.date.fromisoformat(str(week))
+    first, last = max(monday, filters.date_from), min(monday + dt.timedelta(days=6), filters.date_to)
+    if (first, last) == (monday, monday + dt.timedelta(days=6)):
+        return str(week)
+    return f"{week} (partial: {period_label(Filters(date_from=first, date_to=last))})"
+
+
+def rounded(kpi: Kpi, value):
+    """A value as the files carry it (DECIMALS); None stays None."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return int(round(value)) if kpi.unit == "count" else round(float(value), DECIMALS[kpi.unit])
+
+
+def report_file_name(partner: str, filters: Filters, fmt: str) -> str:
+    """carekpi-<partner or table>-<from>-<to>[-<filters>].<fmt>, safe on every file system."""
+    parts = [partner, filters.date_from.isoformat(), filters.date_to.isoformat()]
+    for name in ("partners", "sites", "teams", "channels", "queues", "agents"):
+        parts += getattr(filters, name)
+    slug = "-".join(re.sub(r"[^A-Za-z0-9.-]+", "_", p).strip("_-") for p in parts if p)
+    return f"carekpi-{slug[:150]}.{fmt}"
 
 
 def _long(table: pd.DataFrame, section: str, dim: str | None, settings: Settings, min_cell: int) -> pd.DataFrame:
@@ -99,11 +145,11 @@ def _long(table: pd.DataFrame, section: str, dim: str | None, settings: Settings
                 "group": str(row[dim]) if dim else "all",
                 "kpi": name,
                 "label": kpi.label,
-                "value": value,
-                "numerator": None if suppressed or not kpi.ratio else float(row[f"{name}_num"]),
-                "denominator": None if suppressed or not kpi.ratio else float(row[f"{name}_den"]),
+                "value": rounded(kpi, value),
+                "numerator": None if suppressed or not kpi.ratio else round(float(row[f"{name}_num"]), 1),
+                "denominator": None if suppressed or not kpi.ratio else int(row[f"{name}_den"]),
                 "target": target.value if target else None,
-                "status": "suppressed" if suppressed else status(value, target),
+                "status": "suppressed" if suppressed else STATUS_WORDS[status(value, target)],
             })
     return pd.DataFrame.from_records(records)
 
@@ -114,6 +160,8 @@ def render(data: ReportData, fmt: str) -> bytes:
     if fmt == "xlsx":
         return to_xlsx(data)
     if fmt == "html":
+        from etl.report_html import to_html
+
         return to_html(data).encode("utf-8")
     if fmt == "pdf":
         return to_pdf(data)
@@ -127,9 +175,14 @@ def to_csv(data: ReportData) -> bytes:
     writer.writerow(["partner", "date_from", "date_to", "filters", "generated_at", *data.rows.columns])
     extra = json.dumps({k: v for k, v in chosen.items() if k not in ("partner", "from", "to")})
     for record in data.rows.itertuples(index=False):
-        writer.writerow([neutralise(v) for v in (data.partner, chosen["from"], chosen["to"], extra,
-                                                 data.generated_at.isoformat(), *record)])
+        writer.writerow(["" if _missing(v) else int(v) if isinstance(v, float) and v.is_integer() else neutralise(v)
+                         for v in (data.partner, chosen["from"], chosen["to"], extra, data.generated_at.isoformat(),
+                                   *record)])
     return out.getvalue().encode("utf-8")
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value))
 
 
 def _cell(value):
@@ -152,80 +205,28 @@ def to_xlsx(data: ReportData) -> bytes:
         sheet.append(list(rows.columns))
         for record in rows.itertuples(index=False):
             sheet.append([_cell(v) for v in record])
+            unit = KPI_BY_NAME[record.kpi].unit
+            for column in ("value", "target"):  # each value in its KPI's unit: 79.4 %, 1,234 s
+                sheet.cell(sheet.max_row, rows.columns.get_loc(column) + 1).number_format = XLSX_FORMATS[unit]
+            for column in ("numerator", "denominator"):
+                sheet.cell(sheet.max_row, rows.columns.get_loc(column) + 1).number_format = "#,##0"
+        sheet.freeze_panes = "A2"
     definitions = book.create_sheet("Definitions")
     definitions.append(["kpi", "label", "definition"])
     for kpi in all_kpis(data.settings):
         definitions.append([kpi.name, kpi.label, _cell(kpi.formula)])
+    for sheet in book:
+        _fit_columns(sheet)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _shown(kpi: Kpi, value) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "—"
-    if kpi.unit == "rate":
-        return f"{value * 100:.1f}%"
-    if kpi.unit == "seconds":
-        return f"{value:,.0f} s"
-    return f"{value:,.0f}"
-
-
-def _table_html(rows: pd.DataFrame, group_title: str) -> str:
-    groups = list(dict.fromkeys(rows["group"]))
-    head = "".join(f"<th>{html.escape(g)}</th>" for g in groups)
-    body = []
-    for name in HEADLINE:
-        kpi = KPI_BY_NAME[name]
-        cells = []
-        for g in groups:
-            r = rows[(rows["group"] == g) & (rows["kpi"] == name)].iloc[0]
-            cells.append("<td>suppressed</td>" if r["status"] == "suppressed"
-                         else f"<td class='{r['status']}'>{_shown(kpi, r['value'])}</td>")
-        body.append(f"<tr><th>{html.escape(kpi.label)}</th>{''.join(cells)}</tr>")
-    return f"<table><tr><th>{html.escape(group_title)}</th>{head}</tr>{''.join(body)}</table>"
-
-
-def to_html(data: ReportData) -> str:
-    summary = data.rows[data.rows["section"] == "summary"]
-    lines = []
-    for r in summary.itertuples():
-        kpi = KPI_BY_NAME[r.kpi]
-        n = f"{r.numerator:,.0f} / {r.denominator:,.0f}" if kpi.ratio and r.numerator is not None else ""
-        target = _shown(kpi, r.target) if r.target is not None else ""
-        lines.append(f"<tr><th>{html.escape(kpi.label)}</th><td class='{r.status}'>{_shown(kpi, r.value)}</td>"
-                     f"<td>{target}</td><td>{html.escape(r.status if r.status != 'none' else '')}</td>"
-                     f"<td>{n}</td></tr>")
-    charts = []
-    for i, name in enumerate(("service_level", "abandon_rate", "fcr_rate", "csat_top2_rate")):
-        if len(data.weekly):
-            fig = kpi_trend_chart(data.weekly, KPI_BY_NAME[name], data.settings.targets.get(name), x="week")
-            charts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0)))
-    filters = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in data.filter_summary().items())
-    definitions = "".join(f"<dt>{html.escape(k.label)} (<code>{k.name}</code>)</dt><dd>{html.escape(k.formula)}</dd>"
-                          for k in all_kpis(data.settings))
-    title = f"Partner report — {html.escape(data.partner)}"
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:">
-<style>
-body {{ font-family: sans-serif; margin: 2em; color: #222; }} table {{ border-collapse: collapse; margin: 1em 0; }}
-th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: right; }} th {{ text-align: left; background: #f5f5f5; }}
-.green {{ color: #2e7d32; }} .amber {{ color: #b26a00; }} .red {{ color: #c62828; }}
-.charts > div {{ display: inline-block; width: 48%; }}
-</style></head><body>
-<h1>{title}</h1>
-<p>Period {data.filters.date_from:%d %b %Y} – {data.filters.date_to:%d %b %Y}. Made {data.generated_at:%Y-%m-%d %H:%M} UTC.
-Contacts answered by the partner's agents, and unanswered contacts in the partner's queues. Groups with fewer than
-{data.settings.report_min_cell_size} handled contacts are suppressed.</p>
-<h2>Filters</h2><ul>{filters}</ul>
-<h2>Against target</h2>
-<table id="summary"><tr><th>KPI</th><th>value</th><th>target</th><th>status</th><th>n</th></tr>{''.join(lines)}</table>
-<h2>By team</h2>{_table_html(data.rows[data.rows["section"] == "by team"], "team")}
-<h2>By week</h2>{_table_html(data.rows[data.rows["section"] == "by week"], "week of")}
-<h2>Trends</h2><div class="charts">{''.join(charts)}</div>
-<h2>Definitions</h2><dl>{definitions}</dl>
-</body></html>"""
+def _fit_columns(sheet) -> None:
+    """Each column as wide as its longest text (8 to 60 characters)."""
+    for column in sheet.columns:
+        longest = max((len(str(c.value)) for c in column if c.value is not None), default=8)
+        sheet.column_dimensions[column[0].column_letter].width = min(max(longest + 2, 8), 60)
 
 
 def to_pdf(data: ReportData) -> bytes:
@@ -235,6 +236,8 @@ def to_pdf(data: ReportData) -> bytes:
                           "(apt-get install chromium); choose --format html instead")
     with tempfile.TemporaryDirectory() as tmp:
         page, pdf = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
+        from etl.report_html import to_html
+
         page.write_text(to_html(data), encoding="utf-8")
         subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                         "--disable-component-update", "--disable-sync", "--no-first-run",

@@ -9,6 +9,8 @@ from typing import Literal
 from etl.settings import Target
 
 Status = Literal["green", "amber", "red", "none"]
+# the words people read for a status, the same on every screen and in every file
+STATUS_WORDS = {"green": "on target", "amber": "near target", "red": "off target", "none": ""}
 
 
 def status(value: float | None, target: Target | None) -> Status:
