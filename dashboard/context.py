@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from etl import views
+from etl.drilldown import kpi_contacts
 from etl.defaults import Comparison, comparison, fcr_closed_through, fcr_filters
 from etl.kpis import Filters, Scope, built_reporting_timezone, kpi_table
 from etl.settings import Settings, load_settings
@@ -76,6 +77,17 @@ def _failed(db_path: str, snapshot: str, filters_json: str, item: str | None, sc
         cursor.close()
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _contacts(db_path: str, snapshot: str, kpi: str, filters_json: str, scope_json: str,
+              include_licensed: bool) -> pd.DataFrame:
+    cursor = _cursor(db_path, snapshot)
+    try:
+        return kpi_contacts(cursor, kpi, Filters.model_validate_json(filters_json), settings(),
+                            Scope.model_validate_json(scope_json), include_licensed)
+    finally:
+        cursor.close()
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
 def _warehouse_view(db_path: str, snapshot: str, name: str, scope_json: str) -> object:
     """Whole-warehouse views: freshness, roster (scoped), load history, quarantine, data quality."""
@@ -128,6 +140,12 @@ class View:
         chosen = filters or self.filters
         return _failed(self.db_path, self.snapshot, chosen.model_dump_json(), item,
                        self.scope.model_dump_json(), self.include_licensed)
+
+    def kpi_contacts(self, kpi: str, filters: Filters | None = None) -> pd.DataFrame:
+        """The contacts behind a KPI (etl.drilldown.kpi_contacts) under this view's scope."""
+        chosen = filters or self.filters
+        return _contacts(self.db_path, self.snapshot, kpi, chosen.model_dump_json(), self.scope.model_dump_json(),
+                         self.include_licensed)
 
     def warehouse(self, name: str):
         return _warehouse_view(self.db_path, self.snapshot, name, self.scope.model_dump_json())

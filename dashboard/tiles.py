@@ -15,12 +15,12 @@ BADGE = {"green": ":green-badge[on target]", "amber": ":orange-badge[near target
          "red": ":red-badge[off target]", "none": ":gray-badge[no data]"}
 
 
-def status_line(kpi: Kpi, value, target: Target | None) -> str:
+def status_line(kpi: Kpi, value, target: Target | None, with_target: bool = True) -> str:
     """The badge and target of a tile, or a neutral line for a KPI without a target."""
     if target is None:
         return ":gray-badge[no target]"
     state = status(None if is_missing(value) else float(value), target)
-    return f"{BADGE[state]} target {fmt(kpi, target.value)}"
+    return BADGE[state] + (f" target {fmt(kpi, target.value)}" if with_target else "")
 
 
 def kpi_tile(kpi: Kpi, row: pd.Series, previous: pd.Series, target: Target | None, note: str = "",
@@ -34,4 +34,5 @@ def kpi_tile(kpi: Kpi, row: pd.Series, previous: pd.Series, target: Target | Non
     with st.container(border=True):
         st.metric(label or kpi.label, fmt(kpi, value), delta=fmt_delta(kpi, value, previous.get(kpi.name)),
                   delta_color=direction, help=help_text)
-        st.caption(status_line(kpi, value, target) + (f" · {note}" if note else ""))
+        # a note replaces the target (still in the help) so the card keeps the height of its row
+        st.caption(status_line(kpi, value, target, with_target=not note) + (f" {note}" if note else ""))

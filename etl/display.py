@@ -23,6 +23,8 @@ COLUMN_NAMES = {
     "file": "File", "kind": "File kind", "rows": "Rows", "rows_read": "Rows read", "loaded": "Loaded",
     "replaced": "Replaced", "quarantined": "Quarantined", "reason": "Reason", "line": "Line",
     "offered_at": "Offered (UTC)", "outcome": "Outcome", "line_no": "Line", "raw_text": "Row as delivered",
+    "counts": "Counts", "handle_seconds": "Handle time (s)", "repeated_by": "Repeated by contact",
+    "repeated_at": "Repeated at (UTC)", "in_numerator": "In the numerator",
 }
 
 

@@ -56,7 +56,7 @@ def test_every_roles_default_overview_shows_fcr_over_closed_windows(app, sample_
         assert shown != "—"
         if user == "manager":
             assert shown == fmt(FCR, table(sample_db, moved).iloc[0]["fcr_rate"])
-        assert any(f"windows closed: {period_label(moved)}" in c.value for c in at.caption)
+        assert any(c.value.endswith(f"{moved.date_from:%d %b} – {moved.date_to:%d %b}") for c in at.caption)
         # the FCR trend is drawn over the closed period, labelled so
         titles = [chart_title(e) for e in at.get("plotly_chart")]
         assert f"{FCR.label} (windows closed: {period_label(moved)})" in titles
@@ -142,3 +142,16 @@ def test_no_table_on_any_page_shows_none_nan_or_raw_ids(sample_db, users_env, mo
                 if bad:
                     problems.append((user, title, bad))
     assert problems == []
+
+
+def test_overview_drills_from_a_kpi_to_its_contacts(app, sample_db):
+    filters, _ = default_filters(sample_db)
+    app.session_state["drill_kpi"] = "abandon_rate"
+    app.session_state["drill_day"] = str(filters.date_to)
+    at = run_page(app, "overview")
+    shown = next(d.value for d in at.dataframe if "Contact" in d.value.columns)
+    want = table(sample_db, filters.model_copy(update={"date_from": filters.date_to})).iloc[0]
+    assert len(shown) == int(want["abandon_rate_den"])
+    assert (shown["Counts"] == "yes").sum() == int(want["abandon_rate_num"])
+    assert set(shown.loc[shown["Counts"] == "yes", "Outcome"]) == {"abandoned"}
+    assert not any("patient" in c.lower() for c in shown.columns)

@@ -13,9 +13,11 @@ import streamlit as st
 
 from dashboard import alerts_panel
 from dashboard.context import current
+from dashboard.drilldown import contacts_section, pick_point
 from dashboard.tiles import kpi_tile
 from etl import charts
 from etl.defaults import comparison, measures_for, period_label
+from etl.drilldown import DRILLABLE
 from etl.kpis import KPI_BY_NAME
 
 TILES = ("contacts_offered", "service_level", "abandon_rate", "asa_seconds", "aht_seconds",
@@ -57,8 +59,8 @@ for start in range(0, len(tiles), PER_ROW):
         kpi, target = KPI_BY_NAME[name], view.settings.targets.get(name)
         with column:
             if name == "fcr_rate" and fcr_moved:
-                kpi_tile(kpi, fcr_row, fcr_prev, target, note=f"windows closed: {period_label(fcr_period)}",
-                         label="FCR (closed windows)")
+                kpi_tile(kpi, fcr_row, fcr_prev, target, label="FCR (closed windows)",
+                         note=f"{fcr_period.date_from:%d %b} – {fcr_period.date_to:%d %b}")
             elif name == "fcr_rate" and fcr_period is None:
                 kpi_tile(kpi, row, prev, target, note="no 7-day window has closed yet")
             else:
@@ -89,7 +91,11 @@ for start in range(0, len(chosen), 2):
                 fig = charts.kpi_trend_chart(frame, kpi, view.settings.targets.get(name), title=title)
                 charts.with_control_limits(fig, frame, alerts_panel.trend_limits(view, name, frame),
                                            kpi, alerts_panel.chart_kind(name))
-                st.plotly_chart(fig, key=f"trend_{name}")
+                event = st.plotly_chart(fig, key=f"trend_{name}", on_select="rerun", selection_mode="points")
+                if name in DRILLABLE:
+                    pick_point(event, name)
+
+contacts_section(view, comp.current)
 
 st.subheader("Intraday profile")
 day = st.date_input("Day", value=comp.current.date_to, min_value=view.filters.date_from,

@@ -65,7 +65,8 @@ for name in HEADLINE:
         "status": STATUS_TEXT[status(None if is_missing(value) else float(value), target)],
         "n": fmt_n(kpi, row),
     })
-st.dataframe(pd.DataFrame(headline), hide_index=True, key="partner_headline", height=whole_height(len(headline)))
+st.dataframe(pd.DataFrame(headline), hide_index=True, key="partner_headline", height=whole_height(len(headline)),
+             column_config={"KPI": st.column_config.TextColumn("KPI", width="large")})
 report_buttons(view, partner)
 
 

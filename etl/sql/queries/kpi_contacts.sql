@@ -1,0 +1,111 @@
+-- The contacts behind one KPI ($kpi) under the filters and the user's scope: every contact of its denominator,
+-- flagged when it is in the numerator, with an outcome a person reads and, for FCR, the contact that repeated it
+-- (its id and time: never the patient). QA KPIs list the evaluated contacts with their failed items.
+-- Same filters as kpi_table.sql over contact_facts; values bound. At most $limit rows, misses first, newest first.
+with filtered as (
+    select f.*
+    from contact_facts f
+    where f.day between $date_from and $date_to
+      and ($include_licensed or not f.licensed)
+      and (len($partners::varchar[]) = 0 or list_contains($partners::varchar[], f.partner))
+      and (len($sites::varchar[]) = 0 or list_contains($sites::varchar[], f.site))
+      and (len($teams::varchar[]) = 0 or list_contains($teams::varchar[], f.team))
+      and (len($channels::varchar[]) = 0 or list_contains($channels::varchar[], f.channel))
+      and (len($queues::varchar[]) = 0 or list_contains($queues::varchar[], f.queue))
+      and (len($agents::varchar[]) = 0 or list_contains($agents::varchar[], f.agent_id))
+      and ($scope_partners::varchar[] is null or list_contains($scope_partners::varchar[], f.partner))
+      and ($scope_teams::varchar[] is null or list_contains($scope_teams::varchar[], f.team))
+),
+
+evaluations as (
+    select
+        r.contact_id,
+        count(distinct r.evaluation_id) as evaluations,
+        count(distinct r.evaluation_id) filter (where r.result = 'fail'
+            and list_contains($critical_items::varchar[], r.item)) as non_compliant,
+        list(distinct r.item order by r.item) filter (where r.result = 'fail') as items_failed
+    from qa_results r
+    semi join filtered f on f.contact_id = r.contact_id
+    group by r.contact_id
+),
+
+repeats as (
+    -- for FCR: the first later contact of the same patient within the window (short abandons excepted)
+    select
+        f.contact_id,
+        arg_min(n.contact_id, n.offered_at) as repeated_by,
+        min(n.offered_at) as repeated_at
+    from filtered f
+    join contacts c on c.contact_id = f.contact_id
+    join contacts n
+        on n.patient_pseudonym = c.patient_pseudonym
+        and n.offered_at > c.offered_at
+        and n.offered_at <= c.offered_at + to_hours($fcr_window_hours::bigint)
+        and (not $fcr_same_reason or coalesce(n.reason, '') = coalesce(c.reason, ''))
+    left join contact_facts nf on nf.contact_id = n.contact_id
+    where $kpi = 'fcr_rate' and f.fcr_eligible and not coalesce(nf.short_abandon, false)
+    group by f.contact_id
+),
+
+marked as (
+    select
+        f.*,
+        e.evaluations,
+        e.items_failed,
+        r.repeated_by,
+        r.repeated_at,
+        case $kpi
+            when 'service_level' then not f.short_abandon
+            when 'abandon_rate' then not f.short_abandon
+            when 'fcr_rate' then f.fcr_eligible
+            when 'qa_compliant_rate' then coalesce(e.evaluations, 0) > 0
+            when 'qa_coverage' then f.handled
+            when 'contacts_offered' then true
+            when 'short_abandons' then true
+            else f.handled
+        end as in_denominator,
+        case $kpi
+            when 'service_level' then f.sl_met
+            when 'abandon_rate' then not f.handled and not f.short_abandon
+            when 'fcr_rate' then f.fcr_resolved
+            when 'qa_compliant_rate' then coalesce(e.non_compliant, 0) = 0
+            when 'qa_coverage' then coalesce(e.evaluations, 0) > 0
+            when 'transfer_rate' then f.transferred
+            when 'clinical_escalation_rate' then f.escalated_clinical
+            when 'short_abandons' then f.short_abandon
+            when 'contacts_handled' then f.handled
+            else true
+        end as in_numerator
+    from filtered f
+    left join evaluations e on e.contact_id = f.contact_id
+    left join repeats r on r.contact_id = f.contact_id
+),
+
+final as (
+    select
+        contact_id,
+        offered_at,
+        channel,
+        queue,
+        agent_id as agent,
+        team,
+        partner,
+        case
+            when short_abandon then 'short abandon'
+            when not handled then 'abandoned'
+            when sl_met then 'answered in ' || round(wait_seconds)::bigint || ' s'
+            else 'answered late, in ' || round(wait_seconds)::bigint || ' s'
+        end as outcome,
+        coalesce(in_numerator, false) as in_numerator,
+        round(handle_seconds, 1) as handle_seconds,
+        repeated_by,
+        repeated_at,
+        array_to_string(items_failed, ', ') as items_failed
+    from marked
+    where in_denominator
+)
+
+select * from final
+order by in_numerator = ($kpi in ('abandon_rate', 'transfer_rate', 'short_abandons')) desc,
+         offered_at desc, contact_id
+limit $limit;
