@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import context
+from dashboard import context, saved
 from dashboard.filters import anchor_day, sidebar_filters
 from dashboard.session import sign_out, signed_in_user
 from etl import audit, plain_text
@@ -84,6 +84,8 @@ def main() -> None:
     allowed = [(path, title, icon) for path, title, icon, roles in PAGES if user.role in roles]
     pages = [st.Page(path, title=title, icon=icon, default=(i == 0)) for i, (path, title, icon) in enumerate(allowed)]
     page = st.navigation(pages)
+    saved.switch_if_asked(pages)
+    saved.sidebar(config, user, page)
     audit.record(config.audit_log, user.username, user.role, "view", page=page.title,
                  scope=scope.model_dump(), filters=filters.model_dump(mode="json"), licensed=include_licensed)
     page.run()
