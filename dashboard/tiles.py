@@ -11,6 +11,7 @@ from etl.kpis import Kpi
 from etl.settings import Target
 from etl.targets import status
 
+TILE_PX = 185  # every card the same height, whether or not it shows a change or a note
 BADGE = {"green": ":green-badge[on target]", "amber": ":orange-badge[near target]",
          "red": ":red-badge[off target]", "none": ":gray-badge[no data]"}
 
@@ -31,7 +32,7 @@ def kpi_tile(kpi: Kpi, row: pd.Series, previous: pd.Series, target: Target | Non
     if target is not None:
         help_text += f" Target {fmt(kpi, target.value)}."
     direction = "off" if kpi.higher_is_better is None else ("normal" if kpi.higher_is_better else "inverse")
-    with st.container(border=True):
+    with st.container(border=True, height=TILE_PX):
         st.metric(label or kpi.label, fmt(kpi, value), delta=fmt_delta(kpi, value, previous.get(kpi.name)),
                   delta_color=direction, help=help_text)
         # a note replaces the target (still in the help) so the card keeps the height of its row

@@ -73,6 +73,16 @@ def _problems(page) -> list[str]:
     text = page.locator("[data-testid='stMain']").inner_text()
     found = [f"word {m!r}" for m in sorted(set(RAW_WORDS.findall(text)))]
     found += [f"raw id {raw!r}" for raw in RAW_IDS if raw in text]
+    uneven = page.evaluate("""() => {
+        const rows = {};
+        for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+            const card = m.closest('[data-testid="stVerticalBlockBorderWrapper"], [data-testid="stVerticalBlock"]');
+            const r = card.getBoundingClientRect();
+            (rows[Math.round(r.top)] = rows[Math.round(r.top)] || []).push(Math.round(r.height));
+        }
+        return Object.values(rows).filter(h => Math.max(...h) - Math.min(...h) > 2).length; }""")
+    if uneven:
+        found.append(f"{uneven} row(s) of tiles of uneven height")
     empty = page.evaluate(CHARTS_WITHOUT_DATA)
     if empty:
         found.append(f"charts without data: {empty}")
