@@ -9,6 +9,7 @@ URLs and files keep the ids; only what people read changes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 
@@ -41,6 +42,11 @@ def display_name(value, names: dict[str, str] | None = None) -> str:
     value = str(value)
     configured = {**DEFAULT_NAMES, **(names or {})}
     return configured.get(value, readable(value))
+
+
+def names_in(text: str, names: dict[str, str] | None = None) -> str:
+    """A sentence with every id in it (a word with underscores) replaced by its display name."""
+    return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b", lambda m: display_name(m.group(0), names), str(text))
 
 
 def column_name(column: str) -> str:

@@ -34,6 +34,7 @@ def test_opening_a_saved_view_restores_its_page_and_filters(sample_db, users_env
     monkeypatch.setenv("CAREKPI_DB_PATH", str(sample_db.db_path))
     monkeypatch.setenv("CAREKPI_PSEUDONYM_KEY", KEY)
     st.cache_data.clear()
+    st.cache_resource.clear()  # the app's settings (and users file) are a cached resource
     save_view(views_file(users_env), SavedView(name="SMS for trainers", owner="manager", page="quality",
                                                state={"channel": ["sms"], "period": "Last 4 weeks"},
                                                shared_roles=["trainer"]), "manager")
