@@ -57,7 +57,7 @@ def alerts_table(view: View) -> pd.DataFrame:
         "limit": format_value(a.kpi, a.limit),
         "why": {"target": "off target", "limits": f"outside {a.chart}-chart limits",
                 "change": "changed beyond threshold", "volume": "low volume"}[a.condition] + f" ({a.direction})",
-        "show": a.link(""),
+        "show": a.link("", view.settings.display_names),
     } for a in reversed(fired)]
     return pd.DataFrame(rows, columns=["day", "KPI", "where", "value", "n", "limit", "why", "show"])
 

@@ -11,6 +11,7 @@ from test_browser import CHROMIUM, FLAGS, _metric, open_logged_in, server  # noq
 from etl import views
 from etl.alerts.evaluate import evaluate, kpi_source
 from etl.alerts.rules import Rule
+from etl.display import display_name
 from etl.warehouse import connect_read_only
 
 pytestmark = pytest.mark.browser
@@ -29,12 +30,12 @@ def test_an_alert_link_opens_the_view_that_shows_it(server):  # noqa: F811
         con.close()
     alert = fired[0]
     link = alert.link(url)
-    assert link.startswith(f"{url}/overview?period=Custom&dates=")
+    assert link.startswith(f"{url}/?period=Custom&dates=")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
             page = open_logged_in(browser, link, "manager")
-            queue = alert.group["queue"]
+            queue = display_name(alert.group["queue"])  # the sidebar shows display names
             sidebar = page.locator("[data-testid='stSidebar']").inner_text()
             assert queue in sidebar and f"{alert.day:%a %d %b %Y}" in sidebar
             assert _metric(page, "Service level") == f"{alert.value * 100:.1f}%"

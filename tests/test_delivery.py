@@ -193,7 +193,7 @@ def test_one_message_per_recipient_per_slot_scoped_with_attachments_equal_to_kpi
     for other in ("CareCentre", "Harbor BPO"):
         assert other not in text and other.encode() not in digest.as_bytes()
     assert "partner Northwind Support" in text
-    assert "https://kpi.centre.test/overview?period=Custom&dates=2026-11-22&dates=2026-11-22" in text
+    assert "https://kpi.centre.test/?period=Custom&dates=2026-11-22&dates=2026-11-22" in text
     files = _attachments(digest)
     assert sorted(files) == ["kpis-2026-11-22-2026-11-22.csv", "kpis-2026-11-22-2026-11-22.xlsx"]
     summary = {r["kpi"]: r for r in _csv(files["kpis-2026-11-22-2026-11-22.csv"]) if r["section"] == "summary"}

@@ -76,10 +76,11 @@ class Alert:
     def page(self) -> str:
         return page_for(self.kpi)
 
-    def link(self, base_url: str) -> str:
-        return app_link(base_url, self.page(), self.filters)
+    def link(self, base_url: str, names: dict[str, str] | None = None) -> str:
+        """The app URL of the view that shows this alert (`names`: settings.display_names)."""
+        return app_link(base_url, self.page(), self.filters, names)
 
-    def to_dict(self, base_url: str | None = None) -> dict:
+    def to_dict(self, base_url: str | None = None, names: dict[str, str] | None = None) -> dict:
         drill = {k: v for k, v in self.filters.model_dump(mode="json").items() if v}
         if self.hour is not None:
             drill["hour"] = self.hour
@@ -91,7 +92,7 @@ class Alert:
             "drilldown": {"page": self.page(), "filters": drill},
         }
         if base_url:
-            out["link"] = self.link(base_url)
+            out["link"] = self.link(base_url, names)
         return out
 
 

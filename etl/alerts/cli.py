@@ -54,7 +54,7 @@ def run_alerts(settings: Settings, day: dt.date | None, rules_file: Path | None,
     finally:
         con.close()
     base = settings.delivery.app_base_url
-    return {"day": day.isoformat(), "rules": len(rules), "alerts": [a.to_dict(base) for a in fired],
+    return {"day": day.isoformat(), "rules": len(rules), "alerts": [a.to_dict(base, settings.display_names) for a in fired],
             "notices": [n.to_dict() for n in notices(settings)] if with_notices else []}
 
 

@@ -1,10 +1,12 @@
 """Links into the app that reproduce a view: the page's URL path and the filters as the sidebar binds them to the
-URL (period=Custom, dates=FROM&dates=TO, and one repeated parameter per selected value)."""
+URL (period=Custom, dates=FROM&dates=TO, and one repeated parameter per selected value). The sidebar binds a
+queue or channel to the URL by its display name (etl/display.py), so links carry display names for those."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from etl.display import display_name
 from etl.kpis import Filters
 
 FILTER_PARAMS = (("partners", "partner"), ("sites", "site"), ("teams", "team"), ("channels", "channel"),
@@ -13,7 +15,7 @@ QUALITY_KPIS = ("csat_top2_rate", "csat_mean", "survey_response_rate", "qa_compl
 
 
 def page_for(kpi: str) -> str:
-    """The app page (URL path) that shows a KPI's trend and breakdowns."""
+    """The app page that shows a KPI's trend and breakdowns."""
     if kpi in QUALITY_KPIS or kpi.startswith("qa_item_"):
         return "quality"
     if kpi == "channel_share":
@@ -21,12 +23,15 @@ def page_for(kpi: str) -> str:
     return "overview"
 
 
-def query_params(filters: Filters) -> list[tuple[str, str]]:
+def query_params(filters: Filters, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
     params = [("period", "Custom"), ("dates", filters.date_from.isoformat()), ("dates", filters.date_to.isoformat())]
     for field, key in FILTER_PARAMS:
-        params += [(key, value) for value in getattr(filters, field)]
+        shown = (lambda v: display_name(v, names)) if key in ("queue", "channel") else str
+        params += [(key, shown(value)) for value in getattr(filters, field)]
     return params
 
 
-def app_link(base_url: str, page: str, filters: Filters) -> str:
-    return f"{base_url.rstrip('/')}/{page}?{urlencode(query_params(filters))}"
+def app_link(base_url: str, page: str, filters: Filters, names: dict[str, str] | None = None) -> str:
+    """Overview, the app's default page, is served at the root only (`/overview` is "page not found")."""
+    path = "" if page == "overview" else page
+    return f"{base_url.rstrip('/')}/{path}?{urlencode(query_params(filters, names))}"
