@@ -21,7 +21,7 @@ from etl.alerts import cli as alerts_cli
 from etl.alerts.load_outcomes import recorded
 from etl.coaching import cli as coaching_cli
 from etl.delivery import cli as delivery_cli
-from etl.kpis import DIMENSIONS, KPI_BY_NAME, Filters, kpi_table
+from etl.kpis import DIMENSIONS, Filters, kpi_table
 from etl.load import LoadReport, load
 from etl.reports import neutralise
 from etl.safe_files import write_out

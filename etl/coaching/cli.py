@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import math
 import sys
-from pathlib import Path
 
 import pandas as pd
 
