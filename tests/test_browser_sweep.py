@@ -31,8 +31,10 @@ RAW_WORDS = re.compile(r"\b(None|nan|NaN|NaT|Traceback)\b")
 RAW_IDS = ("scheduling_overflow", "nurse_line", "pharmacy_refills", "after_hours", "identity_verified",
            "minimum_necessary", "clinical_escalation", "recording_disclosure", "documentation_complete",
            "evaluation_id", "contact_id", "last_load_id", "rows_read", "load_id", "_num", "_den", "agent_id")
+# Plotly sends numeric arrays base64-encoded ({dtype, bdata}); other arrays as lists
 CHARTS_WITHOUT_DATA = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter(el =>
-    !(el.data || []).some(t => ['x', 'y', 'z'].some(k => t[k] && Array.from(t[k]).some(v => v !== null))))
+    !(el.data || []).some(t => ['x', 'y', 'z'].some(k => t[k] && (t[k].bdata !== undefined
+        ? t[k].bdata.length > 0 : Array.from(t[k]).some(v => v !== null)))))
     .map(el => (el.layout && el.layout.title && el.layout.title.text) || 'untitled').join(' | ')"""
 
 

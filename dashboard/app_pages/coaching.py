@@ -180,7 +180,7 @@ else:
                                   | (tenure["day"] < pd.Timestamp(view.filters.date_from))],
                            measures[ramp_kpi], ramp_weeks)
     mine = hire_weeks(tenure, list(hired.index), measures[ramp_kpi], ramp_weeks)
-    if curve.empty and mine.empty:
+    if not (curve["median"].notna().any() or mine["value"].notna().any()):  # nothing to plot
         st.info(f"No {measures[ramp_kpi].label} data in the first {ramp_weeks} weeks of tenure.")
     else:
         st.plotly_chart(coaching_charts.ramp_chart(curve, mine.assign(agent=mine["agent"].map(view.agent_label)),
