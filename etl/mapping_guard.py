@@ -4,9 +4,10 @@ parentheses, as the loader places it (so a comment, a stray parenthesis or a `;`
 
 Allowed: column references (with struct fields and list indexes), literals, arithmetic, comparison and logical
 operators, IN lists, BETWEEN, IS [NOT] NULL, COALESCE, NULLIF, CASE, CAST / TRY_CAST / `::`, and the scalar
-functions of SCALAR_FUNCTIONS. Everything else is refused with a one-line error naming the expression: other
+functions of SCALAR_FUNCTIONS, including list comprehensions and lambdas over lists (their bodies are checked by
+the same rules). Everything else is refused with a one-line error naming the expression: other
 statements (COPY, ATTACH, INSTALL, LOAD, PRAGMA, SET, ...), several statements, subqueries, table functions, file
-and network functions (read_text, read_csv, ...), aggregates and window functions, lambdas, parameters, `*`.
+and network functions (read_text, read_csv, ...), aggregates and window functions, parameters, `*`.
 
 Defence in depth: the load itself runs with DuckDB's external access disabled and its configuration locked
 (etl/sandbox.py), so even an expression that slipped through could read or write no file but the sources.
@@ -44,7 +45,11 @@ SCALAR_FUNCTIONS = frozenset({
     "year", "month", "day", "hour", "minute", "second", "dayofweek", "isodow",
     # lists, structs and JSON values already read
     "array_extract", "list_extract", "list_element", "array_length", "len", "list_value", "struct_extract",
-    "json_extract", "json_extract_string", "json_value", "to_json",
+    "json_extract", "json_extract_string", "json_value", "to_json", "->>", "->",
+    "list_min", "list_max", "list_sum", "list_count", "list_first", "list_last", "list_distinct", "list_sort",
+    "list_reverse", "list_contains", "list_has", "list_position", "list_slice", "array_slice", "flatten",
+    # list comprehensions ([f(e) for e in xs if p(e)]) parse to these, with a lambda whose body is checked too
+    "list_apply", "list_transform", "array_apply", "array_transform", "list_filter", "array_filter", "struct_pack",
 })
 # Our own named macros (etl/sql/mapping_macros.sql), written and reviewed like the rest of our SQL.
 @cache
@@ -55,7 +60,7 @@ def macros() -> frozenset[str]:
 # Expression node classes and the operator types allowed among them (COMPARISON, CONJUNCTION, CASE and CAST carry
 # their type in the class).
 NODE_CLASSES = frozenset({"COLUMN_REF", "CONSTANT", "OPERATOR", "COMPARISON", "CONJUNCTION", "CASE", "CAST",
-                          "BETWEEN", "FUNCTION", "TYPE"})
+                          "BETWEEN", "FUNCTION", "TYPE", "LAMBDA", "LAMBDA_REF"})
 OPERATOR_TYPES = frozenset({"OPERATOR_COALESCE", "OPERATOR_IS_NULL", "OPERATOR_IS_NOT_NULL", "OPERATOR_NOT",
                             "COMPARE_IN", "COMPARE_NOT_IN", "ARRAY_EXTRACT", "ARRAY_SLICE", "STRUCT_EXTRACT",
                             "OPERATOR_NULLIF"})

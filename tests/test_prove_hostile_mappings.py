@@ -45,7 +45,7 @@ def escapes(tmp) -> dict[str, str]:
         "getvariable": "getvariable('x')",
         "aggregate": "string_agg(department_name, ',')",
         "window": "count(*) over ()",
-        "lambda": "list_transform([department_name], x -> x)",
+        "lambda hiding a file read": "list_transform([department_name], lambda x: read_text('/etc/passwd'))",
         "parameter": "$path",
         "star": "*",
         "comment trick": f"department_name /* */ ) as q from source_rows; copy (select 1) to '{out}' --",
