@@ -4,8 +4,8 @@ The header is read with Python's csv module (one line), so a file with a missing
 contract column, no header or an undecodable header fails the whole load before anything is written. The rows are
 read by DuckDB's CSV reader into the temp table `raw_input`; lines the parser cannot split are returned as
 rejected lines with a reason. A file DuckDB's parser gives up on altogether (its state machine rejects some quoted
-carriage returns) is read again by Python's csv module, row by row: slower, but nothing is lost. Patient
-references are masked in any raw text kept for quarantine.
+carriage returns) is read again by Python's csv module, row by row: slower, but nothing is lost. A rejected
+line keeps its number and reason only (etl/quarantine.py).
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ import pandas as pd
 
 from etl import sqlfiles
 from etl.contract import FileSpec
-from etl.privacy import FREE_TEXT, MASK, WITHHELD, scrub
-
-REDACTED = MASK
 
 
 class LoadError(Exception):
@@ -77,11 +74,8 @@ def read_raw(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: 
     if len(rejected):
         parsed = con.execute("select count(*) from raw_input").fetchone()[0]
         sqlfiles.run(con, "staging/renumber_lines.sql", {"last_line": parsed + len(rejected) + 1})
-    patient_index = names.index("patient_ref") if "patient_ref" in names else None
-    return [
-        RejectedLine(int(row.line_no), row.reason, mask_field(row.raw_text, patient_index))
-        for row in rejected.itertuples()
-    ]
+    return [RejectedLine(int(line_no), reason, "") for line_no, reason in zip(rejected.line_no, rejected.reason,
+                                                                                strict=True)]
 
 
 def _add_missing_columns(con: duckdb.DuckDBPyConnection, spec: FileSpec, names: list[str]) -> None:
@@ -93,7 +87,6 @@ def _add_missing_columns(con: duckdb.DuckDBPyConnection, spec: FileSpec, names: 
 def _read_with_python(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> list[RejectedLine]:
     """The slow path for files DuckDB's parser cannot read: Python's csv module, with the same rules."""
     csv.field_size_limit(1 << 30)
-    patient_index = names.index("patient_ref") if "patient_ref" in names else None
     records: list[list[str | None]] = []
     rejected: list[RejectedLine] = []
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
@@ -105,7 +98,7 @@ def _read_with_python(con: duckdb.DuckDBPyConnection, path: Path, names: list[st
         line, start = start, reader.line_num + 1
         if not row:
             continue
-        raw = mask_field(_joined(row), patient_index)
+        raw = ""  # a rejected line keeps its number and reason only
         if any("\ufffd" in value for value in row):
             rejected.append(RejectedLine(line, "not valid UTF-8 text", raw))
         elif len(row) != len(names):
@@ -123,46 +116,3 @@ def _read_with_python(con: duckdb.DuckDBPyConnection, path: Path, names: list[st
     finally:
         con.unregister("python_rows")
     return rejected
-
-
-def _joined(row: list[str]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(row)
-    return out.getvalue()
-
-
-def mask_field(raw_text: str, index: int | None) -> str:
-    """The raw line with the field at `index` (the patient reference) replaced, as far as the line splits, and any
-    identifier-like text masked (the line could not be split reliably, so the whole line is scrubbed)."""
-    if index is None:
-        return scrub(raw_text)
-    try:
-        fields = next(csv.reader(io.StringIO(raw_text)))
-    except (csv.Error, StopIteration):
-        fields = raw_text.split(",")
-    if index < len(fields):
-        fields[index] = REDACTED
-    out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(fields)
-    return scrub(out.getvalue())
-
-
-def raw_text_sql(names: list[str]) -> str:
-    """A DuckDB expression rebuilding a parsed row's CSV text from raw_input (alias r), with the patient reference
-    masked and free-text fields scrubbed ($identifier_pattern), or masked whole where they repeat a patient
-    reference (temp table patient_named)."""
-    parts = []
-    for column in names:
-        name = f'r."{column}"'
-        if column == "patient_ref" or column in WITHHELD:
-            parts.append(f"case when {name} is null then '' else '{REDACTED}' end")
-            continue
-        if column in FREE_TEXT:
-            name = (f"case when r.rec_no in (select rec_no from patient_named) then '{REDACTED}' "
-                    f"else regexp_replace({name}, $identifier_pattern, '{REDACTED}', 'g') end")
-        parts.append(
-            f"case when {name} is null then '' "
-            f"when regexp_matches({name}, '[\",\\n\\r]') then '\"' || replace({name}, '\"', '\"\"') || '\"' "
-            f"else {name} end"
-        )
-    return " || ',' || ".join(parts) if parts else "''"

@@ -21,7 +21,7 @@ FILTER_FIELDS = {"partner": "partners", "site": "sites", "team": "teams", "chann
 
 def check_dates(date_from: dt.date, date_to: dt.date) -> None:
     if date_from > date_to:
-        raise ValueError(f"--from {date_from} is after --to {date_to}; give the earlier day first")
+        raise ValueError("--from is after --to; give the earlier day first")  # dates in messages are masked
 
 
 def check_names(con: duckdb.DuckDBPyConnection, filters: Filters, scope: Scope | None = None) -> None:

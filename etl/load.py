@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from etl import sqlfiles
+from etl import quarantine, sqlfiles
 from etl.coaching.measures import topics
 from etl.contract import FILE_SPECS, FileSpec
-from etl.csv_reader import LoadError, RejectedLine, raw_text_sql, read_header, read_raw, reader_names
+from etl.csv_reader import LoadError, read_header, read_raw, reader_names
 from etl.mapping import Mapping, check, read_mapped
-from etl.privacy import IDENTIFIER_PATTERN, MASK, WITHHELD
+from etl.privacy import IDENTIFIER_PATTERN
 from etl.pseudonym import key_bytes, pads
 from etl.settings import Settings
 from etl.sandbox import lock_down, readable
@@ -140,6 +140,7 @@ def load_parameters(settings: Settings, mapping: Mapping | None, started: dt.dat
         "opad": key_pads.outer,
         "identifier_pattern": IDENTIFIER_PATTERN,
         "coaching_topics": topics(settings),
+        "refuse_share": settings.load_refuse_junk_share,
     }
 
 
@@ -180,8 +181,11 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
         sqlfiles.run(con, f"staging/stg_{spec.table}.sql", params)
         if mapping is not None:
             sqlfiles.run(con, "staging/mapping_rules.sql")
+        quarantine.flag_identifiers(con)
     with _timed(timings, "quarantine"):
-        _quarantine(con, spec, path, names, rejected, params["load_id"])
+        quarantine.refuse_mostly_junk(con, path, len(rejected), params["refuse_share"])
+        quarantine.store(con, params["load_id"], str(path), spec.table, quarantine.extra_names(path, names),
+                         rejected)
     report = FileReport(file=str(path), kind=spec.table)
     report.rows_read = con.execute("select count(*) from raw_input").fetchone()[0] + len(rejected)
     con.execute("drop table raw_input")  # free its memory before the merge
@@ -204,28 +208,6 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
          "loaded": report.loaded, "replaced": report.replaced, "quarantined": report.quarantined},
     )
     return report
-
-
-def _quarantine(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: list[str] | None,
-                rejected: list[RejectedLine], load_id: int) -> None:
-    where = {"load_id": load_id, "file": str(path), "kind": spec.table}
-    if names is None:  # a mapped source keeps its whole row as JSON: mask the patient reference and scrub it
-        patient = 'r."patient_ref"' if "patient_ref" in spec.columns else "null"
-        raw_text = (f"regexp_replace(replace(r._raw_text, coalesce({patient}, chr(0)), '[redacted]'), "
-                    "$identifier_pattern, '[redacted]', 'g')")
-    else:
-        raw_text = raw_text_sql(names)
-    statement = ("insert into quarantine "
-                 f"select $load_id, $file, $kind, s.line_no, s.error, {raw_text} "  # identifiers only
-                 "from staged s join raw_input r using (rec_no) where s.error is not null")
-    con.execute(statement, sqlfiles.params_for(statement, {**where, "identifier_pattern": IDENTIFIER_PATTERN}))
-    if rejected:
-        con.executemany(
-            "insert into quarantine values ($load_id, $file, $kind, $line_no, $reason, $raw_text)",
-            [{**where, "line_no": r.line_no, "reason": r.reason,
-              "raw_text": MASK if WITHHELD & set(spec.columns) else r.raw_text}  # coaching notes: never kept
-             for r in rejected],
-        )
 
 
 def build_parameters(settings: Settings) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,9 @@ def preview(mapping: Mapping, source: Path, settings: Settings, rows: int = 20) 
     return Preview(mapping.name, mapping.table, str(source), records, columns, values, quarantined, unit)
 
 
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?")
+
+
 def _present(values: list) -> str:
     return f"{sum(value is not None for value in values)} of {len(values)} present"
 
@@ -113,7 +117,8 @@ def _shown(values: list, patients: set[str], free_text: bool = False) -> list[st
         if value is None:
             shown.append("∅")
             continue
-        text = _safe(str(value), patients, free_text)
+        # a timestamp is shown as it is (the scrubber masks dates in text: a bare date can be a date of birth)
+        text = str(value) if _TIMESTAMP.fullmatch(str(value)) else _safe(str(value), patients, free_text)
         shown.append(text if len(text) <= WIDTH else text[:WIDTH - 1] + "…")
     return shown
 

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
         description="What screens and reports call a catalogue id (queue, QA item, reason, channel): "
                     "{'after_hours': 'After-hours line'}; an id without one reads with spaces for underscores and "
                     "a capital first letter.")
+    load_refuse_junk_share: float | None = Field(
+        None, gt=0, le=1, description="refuse a load when more than this share of a file's rows cannot be loaded "
+        "(unreadable or quarantined); unset: quarantine them all")
 
     @field_validator("source_timezone", "reporting_timezone")
     @classmethod

@@ -170,3 +170,28 @@ def test_v2_values_are_checked(tmp_path):
         "queued is not a boolean (true/false, yes/no, y/n, 1/0)",
         "conversation_id contains a control character (a tab or line break inside an id)",
     }
+
+
+def test_quarantined_v2_rows_keep_their_v2_columns_typed_and_scrubbed(tmp_path):
+    """The quarantine's allow-list (etl/quarantine.py) has the v2 columns; a conversation id that looks like a patient
+    identifier is quarantined, said once, and shown masked; the patient reference never."""
+    rows = [CALL_HEADER + V2,
+            call("B1", "PAT-Z", "q1", "A1", D + "05T09:00:00", D + "05T09:00:10", D + "05T09:01:00", talk="12.5",
+                 conversation="K1", direction="callback", queued="no", transferred="yes", transfer_type="external"),
+            call("B2", "PAT-Z", "q1", "", D + "05T09:00:00", "", D + "05T09:01:00", conversation="MRN 48213377"),
+            call("B3", "PAT-Z", "q1", "", D + "05T09:00:00", "", D + "05T09:01:00", end_reason="moved",
+                 talk="30", direction="sideways")]
+    settings = Settings(db_path=tmp_path / "wh" / "w.duckdb", pseudonym_key=TEST_KEY)
+    report = load([write_delivery(tmp_path / "d", {"calls.csv": rows})], settings, now=NOW)
+    assert report.files[0].quarantined == 3
+    assert report.files[0].reasons["conversation_id holds identifier-like text"] == 1
+    con = connect_read_only(settings.db_path)
+    try:
+        q = con.execute("select * from quarantine order by line_no").fetchdf().set_index("contact_id")
+    finally:
+        con.close()
+    assert (q.loc["B1", "conversation_id"], q.loc["B1", "direction"], q.loc["B1", "queued"],
+            q.loc["B1", "transfer_type"]) == ("K1", "callback", False, "external")
+    assert q.loc["B3", "end_reason"] == "moved" and q.loc["B3", "talk_seconds"] == 30
+    assert q.loc["B2", "conversation_id"] == "[redacted]"
+    assert "PAT-Z" not in q.astype(str).to_csv() and "48213377" not in q.astype(str).to_csv()

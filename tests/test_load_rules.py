@@ -53,8 +53,8 @@ def test_nothing_is_lost_and_each_bad_row_says_why(tmp_path, settings):
     assert calls.rows_read == count_records(folder / "calls.csv") == 13
     assert (calls.loaded, calls.replaced, calls.quarantined) == (6, 0, 7)
     assert calls.loaded + calls.replaced + calls.quarantined == calls.rows_read
-    quarantined = rows(settings, "select line_no, reason, raw_text from quarantine where kind = 'calls' "
-                                 "order by line_no")
+    quarantined = rows(settings, "select line_no, reason, (contact_id, queue, contact_reason, agent_id, offered_at, "
+                                 "handled_at) from quarantine where kind = 'calls' order by line_no")
     assert [(line, reason) for line, reason, _ in quarantined] == [
         (8, "answered_at before offered_at"),
         (9, "offered_at is not an ISO 8601 timestamp"),
@@ -64,8 +64,10 @@ def test_nothing_is_lost_and_each_bad_row_says_why(tmp_path, settings):
         (13, "row has fewer fields than the header"),
         (14, "offered_at in the future"),
     ]
-    assert quarantined[0][2] == ("B1,[redacted],q1,appt,A1,2026-01-05T10:00:00,2026-01-05T09:59:00,"
-                                 "2026-01-05T10:03:00,0,0,no,no,")
+    # typed, allow-listed columns (no patient reference, no raw text); an unsplittable line keeps nothing else
+    assert quarantined[0][2] == (
+        "B1", "q1", "appt", "A1", dt.datetime(2026, 1, 5, 10), dt.datetime(2026, 1, 5, 9, 59))
+    assert quarantined[5][2] == (None, None, None, None, None, None)
     surveys = next(f for f in report.files if f.kind == "surveys")
     assert (surveys.rows_read, surveys.loaded, surveys.quarantined) == (2, 1, 1)
     assert surveys.reasons == {"csat 7 not in 1..5": 1}

@@ -1,5 +1,5 @@
--- The most recent quarantined rows (patient references are already masked at load).
-select load_id, file, line_no, reason, raw_text
+-- The most recent quarantined rows: the allow-listed typed columns only (etl/quarantine.py); never raw text.
+select columns(lambda c: c not in ('raw_text', 'kind'))
 from quarantine
 order by load_id desc, file, line_no
 limit $limit;

@@ -1,17 +1,18 @@
 -- Rows whose reason repeats a patient reference of the same file (a name, say, written into free text): compared
--- word by word, case-insensitively, as runs of one to four words. Their reason is masked whole, in the warehouse
+-- word by word (punctuation ignored), case-insensitively, as runs of one to four words. Their reason is masked whole, in the warehouse
 -- and in quarantined raw text. References shorter than 4 characters are not searched for (too many false hits).
 create or replace temp table patient_named as
 with words as (
     -- only reasons of several words can hold a name; one-word reasons are category codes (and identifier-like
     -- text in them is masked by pattern)
-    select rec_no, string_split(lower(trim(reason)), ' ') as w
+    select rec_no, list_filter(regexp_split_to_array(lower(reason), '[^[:alnum:]]+'), lambda x: x <> '') as w
     from raw_input
     where contains(trim(reason), ' ')
 ),
 
 refs as (
-    select distinct lower(ck_trim(patient_ref)) as ref
+    select distinct array_to_string(
+        list_filter(regexp_split_to_array(lower(patient_ref), '[^[:alnum:]]+'), lambda x: x <> ''), ' ') as ref
     from raw_input
     where length(ck_trim(patient_ref)) >= 4
       and (select count(*) from words) > 0  -- nothing to compare with: skip collecting the references

@@ -1,9 +1,8 @@
--- One row per line the CSV parser rejected, with a reason a person can read and the line's text.
+-- One row per line the CSV parser rejected, with a reason a person can read (never the line's text).
 with errors as (
     select
         line,
         error_type,
-        csv_line,
         row_number() over (partition by line order by column_idx nulls last) as n
     from ck_reject_errors
 ),
@@ -20,8 +19,7 @@ final as (
             when 'INVALID UNICODE' then 'not valid UTF-8 text'
             when 'LINE SIZE OVER MAXIMUM' then 'line longer than the reader allows'
             else 'unreadable row (' || lower(error_type) || ')'
-        end as reason,
-        csv_line as raw_text
+        end as reason
     from errors
     where n = 1
 )

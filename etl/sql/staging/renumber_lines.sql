@@ -2,9 +2,9 @@
 -- record is on the k-th unrejected line after the header (one record per line assumed).
 create or replace temp table line_map as
 with lines as (
-    select l as line_no
+    select t.l as line_no
     from range(2, $last_line + 1) t(l)
-    where l not in (select line from ck_reject_errors)
+    anti join ck_reject_errors e on e.line = t.l
 )
 
 select line_no, row_number() over (order by line_no) as rec_no from lines;
