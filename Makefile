@@ -39,6 +39,7 @@ test: install-test
 
 prove: install-test
 	$(BIN)/python -m pytest -m prove -s
+	$(BIN)/python scripts/junk_load.py --lines 1000000 --refuse-share 0.5
 
 bench: install
 	$(BIN)/carekpi bench --contacts $(or $(N),10000000)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from etl import sqlfiles
 from etl.contract import FileSpec
+from etl.junk_reader import JUNK_SHARE, junk_share, read_lines
 
 
 class LoadError(Exception):
@@ -63,6 +64,11 @@ def reader_names(spec: FileSpec, header: list[str], path: Path) -> list[str]:
 
 def read_raw(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: list[str]) -> list[RejectedLine]:
     """Fill temp table raw_input (rec_no, line_no, every contract column as text); return the rejected lines."""
+    if junk_share(path, len(names)) > JUNK_SHARE:  # mostly junk: line by line in bulk (etl/junk_reader.py)
+        rejected = read_lines(con, path, names)
+        if rejected is not None:
+            _add_missing_columns(con, spec, names)
+            return rejected
     try:
         sqlfiles.run(con, "staging/read_csv.sql", {"path": str(path), "columns": {name: "VARCHAR" for name in names}})
     except duckdb.InvalidInputException:

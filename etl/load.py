@@ -174,6 +174,7 @@ def zone_traits(zone: str) -> tuple[bool, bool]:
 def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: list[str] | None,
                params: dict, timings: dict[str, float], mapping: Mapping | None = None) -> FileReport:
     with _timed(timings, "read csv"):
+        quarantine.refuse_early(path, names, params["refuse_share"])
         rejected = read_raw(con, spec, path, names) if mapping is None else read_mapped(con, mapping, path)
     with _timed(timings, "staging (validate, type, pseudonymise)"):
         named = "patient_named" if {"patient_ref", "reason"} <= set(spec.columns) else "patient_named_none"

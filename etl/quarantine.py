@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from etl.csv_reader import LoadError, RejectedLine, read_header
+from etl.junk_reader import SAMPLE_LINES, RejectedInTable, junk_share
 from etl.privacy import AGENT_PATTERN, IDENTIFIER_PATTERN, KEY_PATTERN, MASK, WITHHELD, scrub
 
 TEXT, TS, INT, BOOL = "varchar", "timestamp", "integer", "boolean"
@@ -45,10 +46,12 @@ RENAMED = {"reason": "contact_reason"}
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """The quarantine table's allow-listed columns; the raw text of earlier versions is dropped."""
-    con.execute("alter table quarantine drop column if exists raw_text")
-    con.execute("alter table quarantine add column if not exists extra_columns varchar[]")
-    for name, kind in SHOWN.items():
-        con.execute(f'alter table quarantine add column if not exists "{name}" {kind}')  # fixed names and types
+    present = {row[0] for row in con.execute("select column_name from (describe quarantine)").fetchall()}
+    if "raw_text" in present:
+        con.execute("alter table quarantine drop column raw_text")
+    for name, kind in {"extra_columns": "varchar[]", **SHOWN}.items():
+        if name not in present:
+            con.execute(f'alter table quarantine add column "{name}" {kind}')  # fixed names and types
 
 
 def staged_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -93,14 +96,22 @@ def store(con: duckdb.DuckDBPyConnection, load_id: int, file: str, kind: str, ex
         f"regexp_replace(error, $pattern, '{MASK}', 'g') as reason, $extras as extra_columns"
         + (f", {shown}" if shown else "") + " from staged where error is not null",
         {**where, "pattern": IDENTIFIER_PATTERN})
-    if rejected:
-        frame = pd.DataFrame({"line_no": [r.line_no for r in rejected], "reason": [r.reason for r in rejected]})
-        con.register("ck_rejected_lines", frame)
-        try:
-            con.execute("insert into quarantine by name select $load_id as load_id, $file as file, $kind as kind, "
-                        "line_no, reason, $extras as extra_columns from ck_rejected_lines", where)
-        finally:
-            con.unregister("ck_rejected_lines")
+    if isinstance(rejected, RejectedInTable) and not rejected:
+        con.execute("drop table ck_rejected_lines")  # an empty table of a junk-read file
+    if not rejected:
+        return
+    insert = ("insert into quarantine by name select $load_id as load_id, $file as file, $kind as kind, line_no, "
+              "reason, $extras as extra_columns from ck_rejected_lines")
+    if isinstance(rejected, RejectedInTable):  # already a table (etl/junk_reader.py)
+        con.execute(insert, where)
+        con.execute("drop table ck_rejected_lines")
+        return
+    frame = pd.DataFrame({"line_no": [r.line_no for r in rejected], "reason": [r.reason for r in rejected]})
+    con.register("ck_rejected_lines", frame)
+    try:
+        con.execute(insert, where)
+    finally:
+        con.unregister("ck_rejected_lines")
 
 
 def refuse_mostly_junk(con: duckdb.DuckDBPyConnection, path: Path, rejected: int, share: float | None) -> None:
@@ -111,4 +122,14 @@ def refuse_mostly_junk(con: duckdb.DuckDBPyConnection, path: Path, rejected: int
     total, junk = parsed + rejected, bad + rejected
     if total and junk / total > share:
         raise LoadError(f"{path}: {junk:,} of {total:,} rows ({junk / total:.0%}) cannot be loaded, more than "
+                        f"load_refuse_junk_share ({share:.0%}); nothing was loaded (is it the right file?)")
+
+
+def refuse_early(path: Path, names: list[str] | None, share: float | None) -> None:
+    """Refuse a contract file before reading it whole when its first lines are mostly unreadable junk."""
+    if share is None or not names:
+        return
+    sampled = junk_share(path, len(names))
+    if sampled > share:
+        raise LoadError(f"{path}: {sampled:.0%} of its first {SAMPLE_LINES:,} rows cannot be read, more than "
                         f"load_refuse_junk_share ({share:.0%}); nothing was loaded (is it the right file?)")
