@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import pandas as pd
 
 MISSING = "—"
@@ -26,6 +27,7 @@ COLUMN_NAMES = {
     "offered_at": "Offered (UTC)", "outcome": "Outcome", "line_no": "Line", "raw_text": "Row as delivered",
     "counts": "Counts", "handle_seconds": "Handle time (s)", "repeated_by": "Repeated by contact",
     "repeated_at": "Repeated at (UTC)", "in_numerator": "In the numerator",
+    "extra_columns": "Extra columns (names only)", "contact_reason": "Contact reason",
 }
 
 
@@ -71,6 +73,8 @@ def human_table(frame: pd.DataFrame, names: dict[str, str] | None = None,
 
 
 def _cell(value):
+    if isinstance(value, np.ndarray):  # a list column as DuckDB hands it to pandas (quarantine's extra_columns)
+        value = value.tolist()
     if value is None or (not isinstance(value, (str, list, tuple)) and pd.isna(value)):
         return MISSING
     if isinstance(value, pd.Timestamp | dt.datetime):

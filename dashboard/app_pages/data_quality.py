@@ -36,7 +36,7 @@ if summary.empty:
     st.success("No row has been quarantined.")
 else:
     show_table(summary, key="quarantine_summary", names=names, catalogue=())
-    with st.expander("Latest quarantined rows (patient references masked)"):
+    with st.expander("Latest quarantined rows (allow-listed columns, identifiers masked, never the patient reference)"):
         show_table(view.warehouse("quarantine_rows"), key="quarantine_rows", names=names, catalogue=())
 
 st.subheader("Failed deliveries")
