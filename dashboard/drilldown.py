@@ -1,10 +1,19 @@
-"""The contacts behind a number: pick a KPI (a tile), a day (a chart point) or a group (a table row) and see the
-contacts of its numerator and denominator, the misses first, with a CSV of the same rows. Served by
-etl.drilldown.kpi_contacts under the user's scope; never a patient identifier."""
+"""The contacts behind a number, on every page: pick a KPI (a tile), select a chart point (its day, week or group)
+or a table row or cell (its group and KPI), and see the contacts of that number's numerator and denominator, the
+misses first, with a CSV of the same rows. Served by etl.drilldown.kpi_contacts under the user's scope (the View);
+never a patient identifier.
+
+A page draws its tables and charts with selections on, hands each event to `on_rows` / `on_cells` / `on_points`
+with a function that turns the selection into a `Narrowing` (the group, the dates and the KPI it stands for), and
+ends with `contacts_section`. The latest selection wins; clearing it (or the section's button) widens back to the
+page's filters. A link opens the section with `?drill=<kpi>&drill_day=YYYY-MM-DD` (etl.drilldown.drill_params).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -13,42 +22,154 @@ from dashboard.downloads import table_button
 from dashboard.tables import show_table
 from etl.defaults import measures_for
 from etl.display import display_name
-from etl.drilldown import DRILLABLE
-from etl.kpis import KPI_BY_NAME, Filters
+from etl.drilldown import DAY_PARAM, DRILL_PARAM, DRILLABLE, drillable, label
+from etl.kpis import Filters
+from etl.plain_text import markdown
 
 KPI_KEY, DAY_KEY = "drill_kpi", "drill_day"
+NARROW_KEY, SEEN_KEY, URL_KEY = "drill_narrow", "drill_seen", "drill_url_seen"
+WHOLE = "whole period"
 COLUMNS = ["contact_id", "offered_at", "channel", "queue", "agent", "team", "partner", "outcome", "counts",
            "handle_seconds", "repeated_by", "repeated_at", "items_failed"]
+GROUPS = ("partners", "sites", "teams", "channels", "queues", "agents")
 
 
-def pick_point(event, kpi: str) -> None:
-    """A clicked trend point: drill into that KPI on that day."""
-    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
-        getattr(getattr(event, "selection", None), "points", [])
-    if points:
+@dataclass
+class Narrowing:
+    """What a selected row, cell or point stands for: `label` is said above the contacts ("Chat, week of
+    16 Nov"), `kpi` is the table's or chart's KPI (None keeps the picker's), `groups` narrow the filters' lists
+    (e.g. {"queues": ["billing"]}), `date_from`/`date_to` the dates (kept inside the page's period)."""
+    label: str
+    kpi: str | None = None
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    source: str = ""
+
+    @classmethod
+    def period(cls, label: str, start, days: int = 1, **kwargs) -> Narrowing:
+        """A day (or a week: days=7) starting at `start` (a date, a timestamp or an ISO string)."""
+        first = dt.date.fromisoformat(str(start)[:10])
+        return cls(label, date_from=first, date_to=first + dt.timedelta(days=days - 1), **kwargs)
+
+    def apply(self, filters: Filters) -> Filters:
+        update = {name: values for name, values in self.groups.items() if name in GROUPS}
+        if self.date_from:
+            update["date_from"] = min(max(self.date_from, filters.date_from), filters.date_to)
+        if self.date_to:
+            update["date_to"] = max(min(self.date_to, filters.date_to), update.get("date_from", filters.date_from))
+        return filters.model_copy(update=update)
+
+
+def _selection(event) -> dict:
+    try:
+        return dict(event["selection"]) if event is not None else {}
+    except (KeyError, TypeError):
+        return {}
+
+
+def follow(page: str, key: str, picked: tuple, make: Callable[[], Narrowing | None]) -> None:
+    """`picked` is what the table or chart `key` has selected now (empty: nothing). When it changed since the
+    last run, `make()` becomes the page's drill-down; when it was cleared, the page's drill-down widens again."""
+    seen = st.session_state.setdefault(SEEN_KEY, {})
+    if seen.get((page, key)) == picked:
+        return
+    seen[(page, key)] = picked
+    narrowings = st.session_state.setdefault(NARROW_KEY, {})
+    chosen = make() if picked else None
+    if chosen is not None:
+        chosen.source = key
+        narrowings[page] = chosen
+        if chosen.kpi:
+            st.session_state[KPI_KEY] = chosen.kpi
+        st.session_state[DAY_KEY] = WHOLE
+    elif not picked and getattr(narrowings.get(page), "source", None) == key:
+        narrowings.pop(page)
+
+
+def on_rows(page: str, key: str, event, make: Callable[[int], Narrowing | None]) -> None:
+    """A table selected by row (st.dataframe(..., on_select="rerun", selection_mode="single-row"))."""
+    rows = tuple(_selection(event).get("rows") or ())
+    follow(page, key, rows, lambda: make(rows[0]))
+
+
+def on_cells(page: str, key: str, event, make: Callable[[int, str | None], Narrowing | None]) -> None:
+    """A table of KPIs (rows) by group (columns), selected by cell or by row: make(row, column or None)."""
+    selection = _selection(event)
+    cells = tuple(tuple(cell) for cell in selection.get("cells") or ())
+    rows = tuple(selection.get("rows") or ())
+    picked = cells or rows
+    follow(page, key, picked, lambda: make(*cells[0]) if cells else make(rows[0], None))
+
+
+def on_points(page: str, key: str, event, figure, make: Callable[[str | None, dict], Narrowing | None]) -> None:
+    """A chart's clicked point: make(trace name as shown, point) with the point's x, y, curve_number."""
+    points = list(_selection(event).get("points") or ())
+    picked = tuple((p.get("curve_number"), str(p.get("x")), str(p.get("y"))) for p in points)
+
+    def made():
+        point = dict(points[0])
+        traces = figure.data if figure is not None else ()
+        curve = point.get("curve_number")
+        name = traces[curve].name if isinstance(curve, int) and 0 <= curve < len(traces) else None
+        return make(name, point)
+
+    follow(page, key, picked, made)
+
+
+def pick_point(event, kpi: str, page: str = "overview") -> None:
+    """A daily trend's clicked point: drill into that KPI on that day."""
+    on_points(page, f"trend_{kpi}", event, None,
+              lambda _name, point: Narrowing.period(_day_label(point["x"]), point["x"], kpi=kpi))
+
+
+def _day_label(value) -> str:
+    return f"{dt.date.fromisoformat(str(value)[:10]):%a %d %b %Y}"
+
+
+def _from_url(page: str) -> None:
+    """A link's `drill` and `drill_day` open the section once (per link); the user's later choices win."""
+    kpi, day = st.query_params.get(DRILL_PARAM), st.query_params.get(DAY_PARAM)
+    if not kpi or st.session_state.get(URL_KEY) == (page, kpi, day):
+        return
+    st.session_state[URL_KEY] = (page, kpi, day)
+    st.session_state.setdefault(NARROW_KEY, {}).pop(page, None)
+    if drillable(kpi):
         st.session_state[KPI_KEY] = kpi
-        st.session_state[DAY_KEY] = str(points[0]["x"])[:10]
+        st.session_state[DAY_KEY] = day or WHOLE
 
 
-def contacts_section(view: View, filters: Filters) -> None:
+def contacts_section(view: View, filters: Filters, page: str, kpis: tuple[str, ...] = DRILLABLE) -> None:
+    """The page's drill-down: `filters` are the page's (the number's period and groups), `kpis` its picker."""
     st.subheader("Contacts behind a number")
-    st.caption("Choose a KPI (or click a point of a daily trend) to list the contacts it counts, the ones that count "
-               "against it first. Contact ids only: never a patient.")
-    kpis = measures_for(filters, DRILLABLE)
+    _from_url(page)
+    narrowing = st.session_state.get(NARROW_KEY, {}).get(page)
+    base = narrowing.apply(filters) if narrowing else filters
+    if narrowing:
+        st.caption(f"From your selection: **{markdown(narrowing.label)}**. Clear the selection, or:")
+        st.button("Show the whole page's contacts", key="drill_widen", on_click=_widen, args=(page,))
+    else:
+        st.caption("Choose a KPI, or select a table row or a chart point on this page, to list the contacts it "
+                   "counts, the ones that count against it first. Contact ids only: never a patient.")
+    options = [k for k in dict.fromkeys([*measures_for(base, kpis), st.session_state.get(KPI_KEY)])
+               if k and drillable(k, view.settings) and k in measures_for(base, [k])]
+    if st.session_state.get(KPI_KEY) not in options:
+        st.session_state[KPI_KEY] = options[0]
     left, right = st.columns(2)
-    kpi = left.selectbox("KPI", kpis, format_func=lambda k: KPI_BY_NAME[k].label, key=KPI_KEY)
-    days = ["whole period"] + [str(filters.date_from + dt.timedelta(days=i))
-                               for i in range((filters.date_to - filters.date_from).days + 1)]
+    kpi = left.selectbox("KPI", options, format_func=label, key=KPI_KEY)
+    days = [WHOLE] + [str(base.date_from + dt.timedelta(days=i)) for i in range((base.date_to - base.date_from).days + 1)]
     if st.session_state.get(DAY_KEY) not in days:
-        st.session_state[DAY_KEY] = "whole period"
+        if st.session_state.get(DAY_KEY) not in (None, WHOLE):
+            st.caption(f"The day asked for ({markdown(st.session_state[DAY_KEY])}) is outside this period: showing "
+                       "the whole period.")
+        st.session_state[DAY_KEY] = WHOLE
     day = right.selectbox("Day", days, key=DAY_KEY)
-    chosen = filters if day == "whole period" else filters.model_copy(
+    chosen = base if day == WHOLE else base.model_copy(
         update={"date_from": dt.date.fromisoformat(day), "date_to": dt.date.fromisoformat(day)})
     rows = view.kpi_contacts(kpi, chosen)
     if rows.empty:
         st.info("No contacts behind this number with these filters.")
         return
-    counted = KPI_BY_NAME[kpi].label.lower()
     names = view.settings.display_names
     shown = rows.assign(counts=rows["in_numerator"].map({True: "yes", False: "no"}),
                         agent=rows["agent"].map(lambda a: view.agent_label(a) if isinstance(a, str) else None),
@@ -57,6 +178,10 @@ def contacts_section(view: View, filters: Filters) -> None:
                             if isinstance(found, str) else None))
     shown = shown[[c for c in COLUMNS if c in shown and shown[c].notna().any()]]
     show_table(shown, key="drill_contacts", names=names,
-               column_config={"Counts": st.column_config.TextColumn(f"In the numerator of {counted}")})
+               column_config={"Counts": st.column_config.TextColumn(f"In the numerator of {label(kpi).lower()}")})
     st.caption(f"{len(rows):,} contact(s) (at most 500 shown).")
     table_button(view, shown, f"contacts-{kpi}", key="drill_csv")
+
+
+def _widen(page: str) -> None:
+    st.session_state.setdefault(NARROW_KEY, {}).pop(page, None)

@@ -29,9 +29,10 @@ def number_columns(frame: pd.DataFrame) -> dict:
 
 
 def show_table(frame: pd.DataFrame, key: str, names: dict[str, str] | None = None, whole: bool = False,
-               index: bool = False, catalogue: tuple[str, ...] = CATALOGUE, **config) -> None:
-    """st.dataframe of `frame` made readable; `whole` shows every row (pages meant for sharing)."""
+               index: bool = False, catalogue: tuple[str, ...] = CATALOGUE, **config):
+    """st.dataframe of `frame` made readable; `whole` shows every row (pages meant for sharing). Returns what
+    st.dataframe returns (the selection event when `on_select` is given)."""
     shown = human_table(frame, names, catalogue) if not index else frame
     columns = {**number_columns(shown), **config.pop("column_config", {})}
-    st.dataframe(shown, key=key, hide_index=not index, placeholder=MISSING, column_config=columns,
+    return st.dataframe(shown, key=key, hide_index=not index, placeholder=MISSING, column_config=columns,
                  height=whole_height(len(shown)) if whole else "auto", **config)

@@ -3,7 +3,11 @@ numerator, with the repeat that broke FCR, the failed QA items, the user's scope
 
 from __future__ import annotations
 
-from etl.drilldown import DRILLABLE, kpi_contacts
+import datetime as dt
+
+import pytest
+
+from etl.drilldown import DRILLABLE, drill_params, drillable, kpi_contacts, qa_item_of
 from etl.kpis import KPI_BY_NAME, Scope, kpi_table
 from tests.conftest import JANUARY
 
@@ -44,3 +48,28 @@ def test_the_users_scope_applies(example_con, example_db):
     rows = kpi_contacts(example_con, "service_level", JANUARY, example_db, Scope(partners=["P2"]))
     assert set(rows["partner"]) == {"P2"} and set(rows["contact_id"]) == {"C4", "C5", "M2"}
     assert kpi_contacts(example_con, "service_level", JANUARY, example_db, Scope(partners=[])).empty
+
+
+def test_a_qa_items_contacts_by_hand(example_con, example_db):
+    """E1 (C1): identity_verified pass, minimum_necessary fail, recording_disclosure na; E2 (C5): identity_verified
+    pass, documentation_complete fail. Denominator: contacts scoring the item pass or fail; numerator: none failed."""
+    identity = kpi_contacts(example_con, "qa_item_identity_verified_rate", JANUARY, example_db)
+    assert sorted(identity["contact_id"]) == ["C1", "C5"] and identity["in_numerator"].all()
+    minimum = kpi_contacts(example_con, "qa_item_minimum_necessary_rate", JANUARY, example_db)
+    assert list(minimum["contact_id"]) == ["C1"] and not minimum["in_numerator"].any()
+    assert minimum["items_failed"].iloc[0] == "minimum_necessary"
+    assert kpi_contacts(example_con, "qa_item_recording_disclosure_rate", JANUARY, example_db).empty  # na only
+    total = kpi_table(example_con, JANUARY, (), example_db).iloc[0]
+    assert len(identity) == total["qa_item_identity_verified_rate_den"] == 2
+    with pytest.raises(ValueError, match="no drill-down"):
+        kpi_contacts(example_con, "qa_item_not_in_catalogue_rate", JANUARY, example_db)
+
+
+def test_the_link_parameters_that_open_a_drill_down():
+    assert drill_params("service_level", dt.date(2026, 11, 20)) == [("drill", "service_level"),
+                                                                    ("drill_day", "2026-11-20")]
+    assert drill_params("qa_item_identity_verified_rate") == [("drill", "qa_item_identity_verified_rate")]
+    assert qa_item_of("qa_item_identity_verified_rate") == "identity_verified" and qa_item_of("fcr_rate") is None
+    assert not drillable("csat_top2_rate")
+    with pytest.raises(ValueError):
+        drill_params("csat_top2_rate")

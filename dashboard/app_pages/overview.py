@@ -95,7 +95,7 @@ for start in range(0, len(chosen), 2):
                 if name in DRILLABLE:
                     pick_point(event, name)
 
-contacts_section(view, comp.current)
+contacts_section(view, comp.current, "overview")
 
 st.subheader("Intraday profile")
 day = st.date_input("Day", value=comp.current.date_to, min_value=view.filters.date_from,

@@ -1,6 +1,7 @@
 -- The contacts behind one KPI ($kpi) under the filters and the user's scope: every contact of its denominator,
 -- flagged when it is in the numerator, with an outcome a person reads and, for FCR, the contact that repeated it
--- (its id and time: never the patient). QA KPIs list the evaluated contacts with their failed items.
+-- (its id and time: never the patient). QA KPIs list the evaluated contacts with their failed items; $kpi =
+-- 'qa_item' lists the contacts evaluated on one item ($item, pass or fail; na left out), counted when none failed it.
 -- Same filters as kpi_table.sql over contact_facts; values bound. At most $limit rows, misses first, newest first.
 with filtered as (
     select f.*
@@ -23,7 +24,9 @@ evaluations as (
         count(distinct r.evaluation_id) as evaluations,
         count(distinct r.evaluation_id) filter (where r.result = 'fail'
             and list_contains($critical_items::varchar[], r.item)) as non_compliant,
-        list(distinct r.item order by r.item) filter (where r.result = 'fail') as items_failed
+        list(distinct r.item order by r.item) filter (where r.result = 'fail') as items_failed,
+        count(*) filter (where r.item = $item::varchar and r.result in ('pass', 'fail')) as item_scored,
+        count(*) filter (where r.item = $item::varchar and r.result = 'fail') as item_failed
     from qa_results r
     semi join filtered f on f.contact_id = r.contact_id
     group by r.contact_id
@@ -60,6 +63,7 @@ marked as (
             when 'fcr_rate' then f.fcr_eligible
             when 'qa_compliant_rate' then coalesce(e.evaluations, 0) > 0
             when 'qa_coverage' then f.handled
+            when 'qa_item' then coalesce(e.item_scored, 0) > 0
             when 'contacts_offered' then true
             when 'short_abandons' then true
             else f.handled
@@ -70,6 +74,7 @@ marked as (
             when 'fcr_rate' then f.fcr_resolved
             when 'qa_compliant_rate' then coalesce(e.non_compliant, 0) = 0
             when 'qa_coverage' then coalesce(e.evaluations, 0) > 0
+            when 'qa_item' then coalesce(e.item_failed, 0) = 0
             when 'transfer_rate' then f.transferred
             when 'clinical_escalation_rate' then f.escalated_clinical
             when 'short_abandons' then f.short_abandon
