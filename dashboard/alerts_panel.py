@@ -15,7 +15,6 @@ from etl.alerts.evaluate import evaluate
 from etl.alerts.limits import chart_for, daily_limits
 from etl.alerts.notices import notices
 from etl.alerts.rules import load_rules
-from etl.display import names_in
 from etl.defaults import measures_for
 from etl.kpis import KPI_BY_NAME
 
@@ -51,7 +50,7 @@ def alerts_table(view: View) -> pd.DataFrame:
     rows = [{
         "day": a.day.isoformat() + (f" {a.hour:02d}:00" if a.hour is not None else ""),
         "KPI": kpi_label(a.kpi),
-        "where": names_in(a.where, view.settings.display_names),  # display names, not catalogue ids
+        "where": a.where_named(view.settings.display_names),  # display names, not catalogue ids
         "value": format_value(a.kpi, a.value),
         "n": a.n,
         "limit": format_value(a.kpi, a.limit),

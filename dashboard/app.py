@@ -15,14 +15,15 @@ from dashboard.session import sign_out, signed_in_user
 from etl import audit, plain_text
 from etl.access import scope_for
 from etl.kpis import Filters, zone_mismatch_message
+from etl.pages import PAGE_ROLES, PAGE_TITLES
 
-PAGES = (  # file, title, icon, roles that see it
-    ("app_pages/overview.py", "Overview", ":material/dashboard:", {"manager", "partner", "trainer"}),
-    ("app_pages/channels.py", "Channels", ":material/forum:", {"manager", "partner"}),
-    ("app_pages/quality.py", "Quality & compliance", ":material/verified:", {"manager", "partner", "trainer"}),
-    ("app_pages/coaching.py", "Coaching", ":material/school:", {"manager", "trainer"}),
-    ("app_pages/partner.py", "Partner scorecard", ":material/handshake:", {"manager", "partner"}),
-    ("app_pages/data_quality.py", "Data quality", ":material/rule:", {"manager"}),
+PAGES = (  # file, title, icon, roles that see it (etl/pages.py)
+    ("app_pages/overview.py", PAGE_TITLES["overview"], ":material/dashboard:", PAGE_ROLES["overview"]),
+    ("app_pages/channels.py", PAGE_TITLES["channels"], ":material/forum:", PAGE_ROLES["channels"]),
+    ("app_pages/quality.py", PAGE_TITLES["quality"], ":material/verified:", PAGE_ROLES["quality"]),
+    ("app_pages/coaching.py", PAGE_TITLES["coaching"], ":material/school:", PAGE_ROLES["coaching"]),
+    ("app_pages/partner.py", PAGE_TITLES["partner"], ":material/handshake:", PAGE_ROLES["partner"]),
+    ("app_pages/data_quality.py", PAGE_TITLES["data_quality"], ":material/rule:", PAGE_ROLES["data_quality"]),
 )
 
 

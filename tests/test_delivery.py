@@ -29,6 +29,7 @@ from etl.delivery.schedule import due, latest_slot, next_slot
 from etl.delivery.subscriptions import Subscription, load_subscriptions
 from etl.kpis import KPI_BY_NAME, Filters, Scope, kpi_table
 from etl.reports import rounded
+from etl.saved_views import SavedView, save_view, views_file
 from etl.warehouse import connect_read_only
 
 NOW = dt.datetime(2026, 11, 23, 7, 5, tzinfo=dt.UTC)  # the sample data ends on 22 Nov 2026
@@ -371,5 +372,9 @@ def test_the_readme_subscriptions_example_is_valid(tmp_path):
     users = {"manager": User(username="manager", role="manager", email="m@x.test"),
              "northwind": User(username="northwind", role="partner", partners=["Northwind Support"], email="n@x.test"),
              "trainer": User(username="trainer", role="trainer", teams=["Scheduling"])}
-    subs = load_subscriptions(path, users)
-    assert [(s.what, s.how) for s in subs] == [("digest", "email"), ("report", "email"), ("digest", "folder")]
+    voice = SavedView(name="Voice, last 7 days", owner="manager", page="channels", state={"channel": ["voice"]},
+                      shared_roles=["partner"])
+    save_view(views_file(tmp_path / "users.toml"), voice, "manager")
+    subs = load_subscriptions(path, users, views_of=tmp_path / "users.toml")
+    assert [(s.what, s.how) for s in subs] == [("digest", "email"), ("report", "email"), ("digest", "folder"),
+                                               ("view", "email")]

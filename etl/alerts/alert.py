@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from etl.alerts.links import app_link, page_for
+from etl.display import display_name
 from etl.kpis import KPI_BY_NAME, Filters
 
 CONDITION_WORDS = {"target": "target", "limits": "control limit", "change": "change limit", "volume": "minimum"}
@@ -52,24 +53,29 @@ class Alert:
 
     @property
     def where(self) -> str:
-        return ", ".join(f"{dim} {value if value is not None else '(none)'}" for dim, value in self.group.items()) \
+        return self.where_named(None)
+
+    def where_named(self, names: dict[str, str] | None) -> str:
+        """The group in words; queues and channels by display name (`names`: settings.display_names)."""
+        return ", ".join(f"{dim} {_member(dim, value, names)}" for dim, value in self.group.items()) \
             or "all contacts"
 
     @property
     def when(self) -> str:
         return f"{self.day:%a %d %b %Y}" + (f" {self.hour:02d}:00" if self.hour is not None else "")
 
-    def message(self) -> str:
+    def message(self, names: dict[str, str] | None = None) -> str:
         value, limit = format_value(self.kpi, self.value), format_value(self.kpi, self.limit)
         n = f" (n = {self.n:,})" if self.n is not None else ""
         word = CONDITION_WORDS[self.condition]
-        text = f"{kpi_label(self.kpi)} {value}{n} on {self.when}, {self.where}: {self.direction} the {word} {limit}"
+        where = self.where_named(names)
+        text = f"{kpi_label(self.kpi)} {value}{n} on {self.when}, {where}: {self.direction} the {word} {limit}"
         if self.condition == "limits" and self.reference is not None:
             text += f" (centre {format_value(self.kpi, self.reference)}, {self.chart} chart)"
         elif self.condition == "change" and self.reference is not None:
             text += f" (previous {format_value(self.kpi, self.reference)})"
         elif self.condition == "target" and self.reference is not None and self.reference != self.limit:
-            text = (f"{kpi_label(self.kpi)} {value}{n} on {self.when}, {self.where}: {self.direction} the target "
+            text = (f"{kpi_label(self.kpi)} {value}{n} on {self.when}, {where}: {self.direction} the target "
                     f"{format_value(self.kpi, self.reference)} beyond its amber margin (limit {limit})")
         return text
 
@@ -88,12 +94,18 @@ class Alert:
             "rule": self.rule, "kpi": self.kpi, "condition": self.condition, "grain": self.grain,
             "day": self.day.isoformat(), "hour": self.hour, "group": dict(self.group),
             "value": _number(self.value), "n": self.n, "limit": _number(self.limit), "direction": self.direction,
-            "reference": _number(self.reference), "chart": self.chart, "message": self.message(),
+            "reference": _number(self.reference), "chart": self.chart, "message": self.message(names),
             "drilldown": {"page": self.page(), "filters": drill},
         }
         if base_url:
             out["link"] = self.link(base_url, names)
         return out
+
+
+def _member(dim: str, value: str | None, names: dict[str, str] | None) -> str:
+    if value is None:
+        return "(none)"
+    return display_name(value, names) if names is not None and dim in ("queue", "channel") else value
 
 
 def _number(value: float | None) -> float | None:

@@ -23,15 +23,19 @@ def page_for(kpi: str) -> str:
     return "overview"
 
 
-def query_params(filters: Filters, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
+def query_params(filters: Filters, names: dict[str, str] | None = None,
+                 licensed: bool = False) -> list[tuple[str, str]]:
     params = [("period", "Custom"), ("dates", filters.date_from.isoformat()), ("dates", filters.date_to.isoformat())]
     for field, key in FILTER_PARAMS:
         shown = (lambda v: display_name(v, names)) if key in ("queue", "channel") else str
         params += [(key, shown(value)) for value in getattr(filters, field)]
+    if licensed:  # the sidebar's "Include licensed staff" box, bound to the URL as true/false
+        params.append(("licensed", "true"))
     return params
 
 
-def app_link(base_url: str, page: str, filters: Filters, names: dict[str, str] | None = None) -> str:
+def app_link(base_url: str, page: str, filters: Filters, names: dict[str, str] | None = None,
+             licensed: bool = False) -> str:
     """Overview, the app's default page, is served at the root only (`/overview` is "page not found")."""
     path = "" if page == "overview" else page
-    return f"{base_url.rstrip('/')}/{path}?{urlencode(query_params(filters, names))}"
+    return f"{base_url.rstrip('/')}/{path}?{urlencode(query_params(filters, names, licensed))}"

@@ -21,8 +21,11 @@ from etl.alerts.evaluate import evaluate, kpi_source
 from etl.alerts.links import app_link
 from etl.alerts.notices import Notice
 from etl.alerts.rules import load_rules
+from etl.defaults import measures_for
+from etl.delivery import saved_view
 from etl.delivery.subscriptions import Subscription, report_partner
 from etl.kpis import KPI_BY_NAME, Filters, kpi_table
+from etl.pages import PAGE_TITLES
 from etl.settings import Settings
 from etl.targets import status
 
@@ -61,6 +64,8 @@ class Content:
     base_url: str
     notices: list[Notice] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # settings.display_names, for queues and channels
+    details: str = ""  # a saved view's filters, for people
 
 
 def period_for(name: str, slot: dt.datetime, reporting_timezone: str) -> tuple[dt.date, dt.date]:
@@ -92,7 +97,8 @@ def scope_text(user: User) -> str:
     return "the whole centre"
 
 
-def headline(table: pd.DataFrame, settings: Settings) -> tuple[list[HeadlineRow], bool]:
+def headline(table: pd.DataFrame, settings: Settings,
+             kpis: tuple[str, ...] | list[str] = reports.HEADLINE) -> tuple[list[HeadlineRow], bool]:
     """The report's headline KPIs with target and status; suppressed (True) below the minimum cell size."""
     if table.empty:
         return [], False
@@ -100,7 +106,7 @@ def headline(table: pd.DataFrame, settings: Settings) -> tuple[list[HeadlineRow]
     if int(row["contacts_handled"]) < settings.report_min_cell_size:
         return [], True
     rows = []
-    for name in reports.HEADLINE:
+    for name in kpis:
         kpi, target = KPI_BY_NAME[name], settings.targets.get(name)
         value = None if pd.isna(row[name]) else float(row[name])
         n = ""
@@ -123,44 +129,55 @@ def shown_alerts(alerts: list[Alert], settings: Settings) -> list[Alert]:
 
 def build(con: duckdb.DuckDBPyConnection, sub: Subscription, user: User, settings: Settings, slot: dt.datetime,
           notices: list[Notice]) -> Content:
-    scope = scope_for(user)
-    first, last = period_for(sub.period, slot, settings.reporting_timezone)
-    filters = Filters(date_from=first, date_to=last, **sub.filters.model_dump())
-    rows, suppressed = headline(kpi_table(con, filters, (), settings, scope), settings)
-    fired = evaluate(load_rules(settings.alerts.rules_file, settings), kpi_source(con, settings, scope), settings,
-                     first, last, page=filters)
-    base = settings.delivery.app_base_url
-    span = f"{first:%d %b %Y}" + (f" – {last:%d %b %Y}" if last != first else "")
+    scope, names, base = scope_for(user), settings.display_names, settings.delivery.app_base_url
+    view = saved_view.resolve(sub, user, settings.users_file) if sub.what == "view" else None
+    span = saved_view.period(view, sub) if view is not None else sub.period
+    first, last = span if isinstance(span, tuple) else period_for(span, slot, settings.reporting_timezone)
+    chosen = saved_view.filter_values(view) if view is not None else sub.filters.model_dump()
+    licensed = saved_view.licensed(view) if view is not None else None
+    filters = Filters(date_from=first, date_to=last, **chosen)
+    kpis = measures_for(filters, saved_view.headline_kpis(view)) if view is not None else reports.HEADLINE
+    rows, suppressed = headline(kpi_table(con, filters, (), settings, scope, licensed), settings, kpis)
+    fired = evaluate(load_rules(settings.alerts.rules_file, settings), kpi_source(con, settings, scope, licensed),
+                     settings, first, last, page=filters)
+    dates = f"{first:%d %b %Y}" + (f" – {last:%d %b %Y}" if last != first else "")
     content = Content(
-        subject=f"carekpi {sub.what}: {span}" + (f" ({len(fired)} alerts)" if fired else ""),
-        title=f"{'Daily digest' if sub.period == 'yesterday' else 'Digest'}, {span}" if sub.what == "digest"
-        else f"Partner scorecard, {span}",
+        subject=f"carekpi {sub.what}: {dates}" + (f" ({len(fired)} alerts)" if fired else ""),
+        title=f"{'Daily digest' if sub.period == 'yesterday' else 'Digest'}, {dates}" if sub.what == "digest"
+        else f"Partner scorecard, {dates}",
         period=filters, scope=scope_text(user), headline=rows, suppressed=suppressed,
-        alerts=shown_alerts(fired, settings), link=app_link(base, "overview", filters), base_url=base,
-        notices=notices if user.role == "manager" else [])
+        alerts=shown_alerts(fired, settings), link=app_link(base, "overview", filters, names), base_url=base,
+        notices=notices if user.role == "manager" else [], names=dict(names))
+    if view is not None:
+        name = " ".join(view.name.split())  # a header never carries a line break
+        content.subject = f"carekpi view {name}: {dates}" + (f" ({len(fired)} alerts)" if fired else "")
+        content.title = f"Saved view “{name}” ({PAGE_TITLES[saved_view.page(view)]}), {dates}"
+        content.details = f"Filters: {saved_view.describe(view, names)}."
+        content.link = app_link(base, saved_view.page(view), filters, names, licensed=bool(licensed))
     if sub.what == "report":
         partner = report_partner(sub, user)
         data = reports.report_data(con, partner, filters, settings, scope)
-        content.title = f"Partner scorecard — {partner}, {span}"
-        content.link = app_link(base, "partner", filters.model_copy(update={"partners": [partner]}))
+        content.title = f"Partner scorecard — {partner}, {dates}"
+        content.link = app_link(base, "partner", filters.model_copy(update={"partners": [partner]}), names)
         content.attachments = [Attachment(f"scorecard-{_slug(partner)}-{first}-{last}.{fmt}", *MIME[fmt],
                                           reports.render(data, fmt)) for fmt in sub.formats]
     elif sub.formats:
-        table = kpi_tables(con, filters, settings, scope)
+        table = kpi_tables(con, filters, settings, scope, licensed)
         content.attachments = [Attachment(f"kpis-{first}-{last}.{fmt}", *MIME[fmt], _tabular(table, fmt))
                                for fmt in sub.formats]
     return content
 
 
-def kpi_tables(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, scope) -> pd.DataFrame:
+def kpi_tables(con: duckdb.DuckDBPyConnection, filters: Filters, settings: Settings, scope,
+               include_licensed: bool | None = None) -> pd.DataFrame:
     """The digest's attachment: the period's headline KPIs and the same by day, in the reports' long form (a group
     with fewer handled contacts than the minimum cell size is suppressed, the whole period included, as in the
     e-mail's body)."""
     min_cell = settings.report_min_cell_size
-    return pd.concat([reports._long(kpi_table(con, filters, (), settings, scope), "summary", None, settings,
-                                    min_cell),
-                      reports._long(kpi_table(con, filters, ("day",), settings, scope), "by day", "day", settings,
-                                    min_cell)], ignore_index=True)
+    def table(by: tuple[str, ...]) -> pd.DataFrame:
+        return kpi_table(con, filters, by, settings, scope, include_licensed)
+    return pd.concat([reports._long(table(()), "summary", None, settings, min_cell),
+                      reports._long(table(("day",)), "by day", "day", settings, min_cell)], ignore_index=True)
 
 
 def _tabular(table: pd.DataFrame, fmt: str) -> bytes:

@@ -17,7 +17,8 @@ STATUS_COLOURS = {"green": "#2e7d32", "amber": "#b26a00", "red": "#c62828", "non
 
 def text_body(content: Content) -> str:
     period = content.period
-    lines = [content.title, f"Period: {period.date_from} to {period.date_to}. Scope: {content.scope}.", ""]
+    lines = [content.title, f"Period: {period.date_from} to {period.date_to}. Scope: {content.scope}."]
+    lines += [content.details, ""] if content.details else [""]
     lines += [f"NOTICE: {notice.message}" for notice in content.notices]
     if content.notices:
         lines.append("")
@@ -34,8 +35,8 @@ def text_body(content: Content) -> str:
     lines.append("")
     lines.append(f"Alerts that fired: {len(content.alerts)}")
     for alert in content.alerts:
-        lines.append(f"  - {alert.message()}")
-        lines.append(f"    {alert.link(content.base_url)}")
+        lines.append(f"  - {alert.message(content.names)}")
+        lines.append(f"    {alert.link(content.base_url, content.names)}")
     lines += ["", f"Open in carekpi: {content.link}"]
     if content.attachments:
         lines.append("Attached: " + ", ".join(a.filename for a in content.attachments))
@@ -59,14 +60,16 @@ def html_body(content: Content) -> str:
             f"<td align='right'>{e(r.n)}</td></tr>" for r in content.headline)
         table = ("<table cellpadding='4' style='border-collapse:collapse'><tr><th align='left'>KPI</th>"
                  f"<th>value</th><th>target</th><th>status</th><th>n</th></tr>{rows}</table>")
-    alerts = "".join(f"<li>{e(a.message())} — <a href='{e(a.link(content.base_url))}'>show</a></li>"
+    alerts = "".join(f"<li>{e(a.message(content.names))} — "
+                     f"<a href='{e(a.link(content.base_url, content.names))}'>show</a></li>"
                      for a in content.alerts) or "<li>none</li>"
+    details = f"<p>{e(content.details)}</p>" if content.details else ""
     attached = ("<p>Attached: " + e(", ".join(a.filename for a in content.attachments)) + "</p>"
                 if content.attachments else "")
     return f"""<!doctype html><html><body style="font-family:sans-serif;color:#222">
 <h2>{e(content.title)}</h2>
 <p>Period {period.date_from} to {period.date_to}. Scope: {e(content.scope)}.</p>
-{notices}<h3>Headline KPIs against target</h3>{table}
+{details}{notices}<h3>Headline KPIs against target</h3>{table}
 <h3>Alerts that fired ({len(content.alerts)})</h3><ul>{alerts}</ul>
 <p><a href="{e(content.link)}">Open this view in carekpi</a></p>{attached}
 </body></html>"""
