@@ -152,7 +152,7 @@ VERSIONS = ("create table if not exists mapping_versions (dedupe_key varchar pri
 def open_source(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path, limit: int | None = None) -> None:
     """Temp table source_rows: the source file's records (the first `limit` only, when given), numbered from 1."""
     sqlfiles.run(con, "mapping_macros.sql")  # named functions expressions may call
-    register(con, mapping.lookups, path)  # lookup_<name>() from the lists beside the source
+    register(con, mapping.lookups, path, reader(mapping, path))  # lookup_<name>() from the lists beside the source
     cap = f" limit {int(limit)}" if limit is not None else ""
     con.execute(f"create or replace temp table source_rows as select row_number() over () as {SRC}, * "
                 f"from {reader(mapping, path)}{cap}", {"path": str(path)})

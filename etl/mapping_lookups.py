@@ -8,6 +8,16 @@ file is absent), so nothing is lost: an unnamed queue keeps its id.
     records = "entities"              # JSON: the list of records in the file (omit for a top-level array / CSV)
     key = "id"
     value = "name"
+
+A lookup may instead read the source file itself (`in_source = true`, no `file`), with the mapping's own reader:
+one record can then name another record of the same delivery (Amazon Connect: the next leg's InitiationMethod,
+looked up by the NextContactId the first leg carries). Only the delivery being read is seen: a record delivered in
+another file is "absent", and the key comes back.
+
+    [lookups.initiation]
+    in_source = true
+    key = "ContactId"
+    value = "InitiationMethod"
 """
 
 from __future__ import annotations
@@ -15,23 +25,33 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from etl.csv_reader import LoadError
 
 
 class Lookup(BaseModel):
-    file: str = Field(min_length=1)
+    file: str | None = Field(None, min_length=1)
+    in_source: bool = False  # the list is the source file itself, read as the mapping reads it
     records: str | None = None
     key: str
     value: str
 
     @field_validator("file")
     @classmethod
-    def _a_plain_file_name(cls, name: str) -> str:
-        if Path(name).name != name or name in {".", ".."}:
+    def _a_plain_file_name(cls, name: str | None) -> str | None:
+        if name is not None and (Path(name).name != name or name in {".", ".."}):
             raise ValueError("a lookup file is a file name beside the source file, not a path")
         return name
+
+    @model_validator(mode="after")
+    def _one_list(self) -> Lookup:
+        if (self.file is None) == (not self.in_source):
+            raise ValueError("a lookup reads either a file beside the source (file) or the source itself "
+                             "(in_source = true), not both or neither")
+        if self.in_source and self.records is not None:
+            raise ValueError("records applies to a lookup file; an in_source lookup reads the source's records")
+        return self
 
     @field_validator("records", "key", "value")
     @classmethod
@@ -47,13 +67,17 @@ def check_names(lookups: dict[str, Lookup]) -> None:
         raise ValueError(f"lookup names must be plain identifiers: {', '.join(bad)}")
 
 
-def register(con: duckdb.DuckDBPyConnection, lookups: dict[str, Lookup], source: Path) -> None:
-    """Define lookup_<name>(key) on the connection from the lookup files beside one source file."""
+def register(con: duckdb.DuckDBPyConnection, lookups: dict[str, Lookup], source: Path,
+             source_reader: str | None = None) -> None:
+    """Define lookup_<name>(key) on the connection from the lookup files beside one source file, or from the source
+    itself (read by `source_reader`, the mapping's reader over $path) for an in_source lookup."""
     for name, lookup in lookups.items():
         table = f"ck_lookup_{name}"
-        path = Path(source).parent / lookup.file
-        if path.is_file():
-            if path.suffix.lower() == ".csv":
+        path = Path(source) if lookup.in_source else Path(source).parent / lookup.file
+        if path.is_file() and (source_reader or not lookup.in_source):
+            if lookup.in_source:
+                reader = source_reader
+            elif path.suffix.lower() == ".csv":
                 reader = "read_csv($path, header = true, all_varchar = true)"
             else:
                 reader = "read_json($path, format = 'auto', records = true, maximum_object_size = 67108864)"

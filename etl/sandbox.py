@@ -31,4 +31,4 @@ def readable(sources: Iterable[Path], mapping=None) -> list[Path]:
     """The files a load may read: the sources and, with a mapping, the lookup files beside each source."""
     sources = [Path(p) for p in sources]
     lookups = list(mapping.lookups.values()) if mapping is not None else []
-    return sources + [source.parent / lookup.file for source in sources for lookup in lookups]
+    return sources + [source.parent / lookup.file for source in sources for lookup in lookups if lookup.file]

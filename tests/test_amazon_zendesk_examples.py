@@ -40,7 +40,8 @@ def connect(tmp_path_factory):
             reports[name, delivery.name] = load([delivery], settings, now=NOW, mapping=load_mapping(name)).files[0]
     con = connect_read_only(settings.db_path)
     kpis = kpi_table(con, MARCH_2_3, ("channel",), settings).set_index("channel")
-    legs = dict(con.execute("select contact_id[-2:], acw_seconds from contacts where channel = 'voice'").fetchall())
+    legs = {leg: (acw, end) for leg, acw, end in con.execute(
+        "select contact_id[-2:], acw_seconds, end_reason from contacts where channel = 'voice'").fetchall()}
     con.close()
     dump = b"".join(f.read_bytes() for f in tmp.rglob("*") if f.is_file() and f.suffix != ".gz")
     return reports, kpis, legs, dump
@@ -49,39 +50,48 @@ def connect(tmp_path_factory):
 def test_every_record_is_loaded_or_quarantined_and_the_newest_copy_wins(connect):
     reports, _, legs, _ = connect
     voice1 = reports["amazon_connect_voice", "ctr-2026-03-02-firehose"]
-    assert (voice1.rows_read, voice1.loaded, voice1.quarantined) == (17, 12, 5)
+    assert (voice1.rows_read, voice1.loaded, voice1.quarantined) == (18, 13, 5)
     assert voice1.reasons == {VOICE_ONLY: 4,
                               "an older copy of a contact in this delivery (newest LastUpdateTimestamp kept)": 1}
     voice2 = reports["amazon_connect_voice", "ctr-2026-03-12-firehose.gz"]
-    assert (voice2.rows_read, voice2.loaded, voice2.quarantined) == (4, 2, 2)
+    assert (voice2.rows_read, voice2.loaded, voice2.quarantined) == (5, 3, 2)
     assert voice2.reasons == {VOICE_ONLY: 1, "older than the copy already loaded (newest LastUpdateTimestamp kept)": 1}
     chat1 = reports["amazon_connect_chat", "ctr-2026-03-02-firehose"]
-    assert (chat1.rows_read, chat1.loaded, chat1.reasons) == (17, 4, {CHAT_ONLY: 13})
+    assert (chat1.rows_read, chat1.loaded, chat1.reasons) == (18, 4, {CHAT_ONLY: 14})
     chat2 = reports["amazon_connect_chat", "ctr-2026-03-12-firehose.gz"]
-    assert (chat2.rows_read, chat2.loaded, chat2.reasons) == (4, 1, {CHAT_ONLY: 3})
+    assert (chat2.rows_read, chat2.loaded, chat2.reasons) == (5, 1, {CHAT_ONLY: 4})
     # the final copies' after-contact work, though early copies (ACW 0) came later
-    assert (legs["01"], legs["08"]) == (45, 60)
+    assert (legs["01"][0], legs["08"][0]) == (45, 60)
+
+
+def test_a_queued_callback_ends_the_first_leg_as_callback_where_the_delivery_shows_it(connect):
+    _, _, legs, _ = connect
+    # 4's next leg (5, InitiationMethod CALLBACK) is in the same delivery; 9's next leg is a QUEUE_TRANSFER; 15's
+    # callback leg (16) came in the next delivery, so the first leg's record alone cannot tell: moved, not abandoned
+    assert (legs["04"][1], legs["09"][1], legs["15"][1], legs["03"][1]) == ("callback", "moved", "moved", "abandoned")
 
 
 def test_no_patient_reference_reaches_the_warehouse(connect):
     *_, dump = connect
-    assert dump and not [s for s in (b"+15550100001", b"15550100009", b"PK-1001", b"PK-1003") if s in dump]
+    assert dump and not [s for s in (b"+15550100001", b"15550100009", b"15550100011", b"PK-1001", b"PK-1003")
+                         if s in dump]
 
 
 def test_amazon_connect_voice_kpis_equal_the_hand_worked_figures(connect):
     _, kpis, _, _ = connect
     v = kpis.loc["voice"]
-    assert (v["contacts_offered"], v["conversations_offered"], v["contacts_handled"]) == (9, 7, 6)
-    assert (v["abandon_rate_num"], v["abandon_rate_den"]) == (1, 7)  # callbacks and flow moves are not abandons
-    assert (v["service_level_num"], v["service_level_den"]) == (4, 7)
+    assert (v["contacts_offered"], v["conversations_offered"], v["contacts_handled"]) == (10, 8, 6)
+    assert (v["abandon_rate_num"], v["abandon_rate_den"]) == (1, 8)  # callbacks and flow moves are not abandons
+    assert (v["service_level_num"], v["service_level_den"]) == (4, 8)  # the callback left the queue unanswered
     assert v["asa_seconds"] == pytest.approx(145 / 6)
     assert v["aht_seconds"] == pytest.approx(1425 / 6)  # talk + hold + ACW, never the time after a transfer out
-    assert v["conversation_aht_seconds"] == pytest.approx(1625 / 6)
+    assert v["conversation_aht_seconds"] == pytest.approx(1805 / 7)
     assert (v["transfer_rate_num"], v["transfer_internal_rate_num"], v["transfer_external_rate_num"],
             v["transfer_rate_den"]) == (2, 1, 1, 6)
-    assert (v["fcr_rate_num"], v["fcr_rate_den"]) == (5, 6)  # a transfer leg is never a repeat
+    assert (v["fcr_rate_num"], v["fcr_rate_den"]) == (6, 7)  # a transfer leg is never a repeat
     assert (v["outbound_contacts"], v["outbound_handled"], v["callback_contacts"], v["callback_handled"]) == (
-        2, 2, 1, 1)
+        2, 2, 2, 2)
+    assert v["callbacks_scheduled"] == 1  # leg 4; leg 15's callback is in a later delivery
 
 
 def test_amazon_connect_chat_kpis_equal_the_hand_worked_figures(connect):

@@ -82,9 +82,15 @@ def test_unnest_and_keep_are_checked(tmp_path, source, message):
         load_mapping(tmp_path / "m.toml")
 
 
-def test_a_lookup_file_must_sit_beside_the_source(tmp_path):
-    (tmp_path / "m.toml").write_text(MAPPING.replace('file = "queues.json"', 'file = "../etc/queues.json"'))
-    with pytest.raises(LoadError, match="not a path"):
+@pytest.mark.parametrize("lookup_file, message", [
+    ('file = "../etc/queues.json"', "not a path"),
+    ('in_source = true\nfile = "queues.json"', "either a file beside the source"),  # one list, not two
+    ("", "either a file beside the source"),
+    ("in_source = true", "records applies to a lookup file"),  # the source's own records are the list
+])
+def test_a_lookup_reads_a_file_beside_the_source_or_the_source_itself(tmp_path, lookup_file, message):
+    (tmp_path / "m.toml").write_text(MAPPING.replace('file = "queues.json"', lookup_file))
+    with pytest.raises(LoadError, match=message):
         load_mapping(tmp_path / "m.toml")
 
 

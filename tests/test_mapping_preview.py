@@ -108,7 +108,7 @@ def test_preview_of_a_built_in_mapping_on_its_vendor_example(capsys):
     assert main(["mapping", "preview", "--mapping", "amazon_connect_voice",
                  str(example / "ctr-2026-03-02-firehose")]) == 0
     out = capsys.readouterr().out
-    assert "first 17 record(s)" in out and "would be quarantined: 5 of 17" in out
+    assert "first 18 record(s)" in out and "would be quarantined: 5 of 18" in out
     assert out.count("not a voice contact (load it with the amazon_connect_chat mapping)") == 4
     assert "record 17: an older copy of a contact in this delivery (newest LastUpdateTimestamp kept)" in out
     assert "direction = case when InitiationMethod = 'CALLBACK'" in out

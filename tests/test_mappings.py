@@ -76,7 +76,7 @@ def test_the_command_line_loads_through_a_mapping(tmp_path, capsys):
         assert main(["load", "--mapping", "amazon_connect_voice", str(source), "--db", str(tmp_path / "w.duckdb"),
                      "--json"]) == 0
         report = json.loads(capsys.readouterr().out)
-        assert report["files"][0]["loaded"] == 12
+        assert report["files"][0]["loaded"] == 13
         assert main(["load", "--mapping", "no_such_platform", str(source), "--db", str(tmp_path / "w.duckdb")]) == 2
         assert "built-in mappings: amazon_connect_chat, amazon_connect_voice, five9_calls" in capsys.readouterr().err
     finally:
