@@ -57,8 +57,9 @@ def alerts_table(view: View) -> pd.DataFrame:
         "why": {"target": "off target", "limits": f"outside {a.chart}-chart limits",
                 "change": "changed beyond threshold", "volume": "low volume"}[a.condition] + f" ({a.direction})",
         "show": a.link("", view.settings.display_names),
+        "contacts": a.contacts_link("", view.settings.display_names),  # None: no drill-down (CSAT)
     } for a in reversed(fired)]
-    return pd.DataFrame(rows, columns=["day", "KPI", "where", "value", "n", "limit", "why", "show"])
+    return pd.DataFrame(rows, columns=["day", "KPI", "where", "value", "n", "limit", "why", "show", "contacts"])
 
 
 def render(view: View) -> None:
@@ -75,8 +76,10 @@ def render(view: View) -> None:
         return
     st.caption(f"{len(table)} alerts fired in this period (FCR alerts speak about the day whose 7-day window has "
                "closed; rates never fire on fewer than "
-               f"{view.settings.alerts.min_n} contacts). Open one to see it with its filters.")
+               f"{view.settings.alerts.min_n} contacts). Open one to see it with its filters, or list the "
+               "contacts behind it.")
     st.dataframe(table, hide_index=True, key="alerts_table", column_config={
         "show": st.column_config.LinkColumn("show", display_text="open"),
+        "contacts": st.column_config.LinkColumn("contacts", display_text="list"),
         "n": st.column_config.NumberColumn("n", format="%d"),
     })

@@ -48,6 +48,9 @@ def test_the_overview_lists_the_alerts_of_the_period_in_scope_with_links(app, sa
     assert len(want) > 0 and len(table) == len(want)
     assert sorted(table["show"]) == sorted(a.link("", {}) for a in want)
     assert table["show"].str.match(r"^/(quality)?\?period=Custom&dates=\d{4}-\d\d-\d\d&dates=").all()
+    assert table["contacts"].notna().sum() > 0
+    assert sorted(table["contacts"].dropna()) == sorted(a.contacts_link("", {}) for a in want if a.drillable())
+    assert table["contacts"].dropna().str.contains(r"&drill=[a-z_]+&drill_day=\d{4}-\d\d-\d\d$").all()
     if scope is not None:
         shown = " ".join(table["where"])
         assert "Harbor BPO" in shown or "queue" in shown

@@ -199,3 +199,7 @@ def test_email_names_and_links_use_the_configured_display_names(views):
     assert "    https://kpi.centre.test/?period=Custom&dates=2026-11-1" in plain
     assert all("&queue=Billing+%26+payments" in line for line in plain.splitlines()
                if line.startswith("    https://"))
+    contacts = [line for line in plain.splitlines() if line.startswith("    contacts behind it: ")]
+    assert len(contacts) == len(alerts) and all(
+        "&queue=Billing+%26+payments&drill=service_level&drill_day=2026-11-" in line for line in contacts)
+    assert html.count("'>contacts</a>") == len(alerts)

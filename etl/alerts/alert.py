@@ -10,6 +10,7 @@ from typing import Literal
 
 from etl.alerts.links import app_link, page_for
 from etl.display import display_name
+from etl.drilldown import drill_params, drillable
 from etl.kpis import KPI_BY_NAME, Filters
 
 CONDITION_WORDS = {"target": "target", "limits": "control limit", "change": "change limit", "volume": "minimum"}
@@ -86,6 +87,26 @@ class Alert:
         """The app URL of the view that shows this alert (`names`: settings.display_names)."""
         return app_link(base_url, self.page(), self.filters, names)
 
+    def drillable(self) -> bool:
+        """Whether the contacts behind this alert can be listed (etl.drilldown: not for surveys' CSAT)."""
+        return drillable(self.kpi)
+
+    def contacts(self) -> dict | None:
+        """The etl.drilldown.kpi_contacts arguments that list the contacts behind this alert: the KPI and the
+        filters (the day, the rule's filters and the group that fired), plus the hour for an hourly rule (the
+        contacts offered in that hour of the reporting time zone; etl/alerts/contacts.py narrows to it)."""
+        if not self.drillable():
+            return None
+        filters = {k: v for k, v in self.filters.model_dump(mode="json").items() if v}
+        return {"kpi": self.kpi, "filters": filters, **({"hour": self.hour} if self.hour is not None else {})}
+
+    def contacts_link(self, base_url: str, names: dict[str, str] | None = None) -> str | None:
+        """The app URL that opens this alert's view with the contacts behind it listed (d12's drill parameters;
+        an hourly alert opens its day's contacts)."""
+        if not self.drillable():
+            return None
+        return app_link(base_url, self.page(), self.filters, names, extra=drill_params(self.kpi, self.day))
+
     def to_dict(self, base_url: str | None = None, names: dict[str, str] | None = None) -> dict:
         drill = {k: v for k, v in self.filters.model_dump(mode="json").items() if v}
         if self.hour is not None:
@@ -95,10 +116,11 @@ class Alert:
             "day": self.day.isoformat(), "hour": self.hour, "group": dict(self.group),
             "value": _number(self.value), "n": self.n, "limit": _number(self.limit), "direction": self.direction,
             "reference": _number(self.reference), "chart": self.chart, "message": self.message(names),
-            "drilldown": {"page": self.page(), "filters": drill},
+            "drilldown": {"page": self.page(), "filters": drill}, "contacts": self.contacts(),
         }
         if base_url:
             out["link"] = self.link(base_url, names)
+            out["contacts_link"] = self.contacts_link(base_url, names)
         return out
 
 

@@ -54,7 +54,8 @@ def run_alerts(settings: Settings, day: dt.date | None, rules_file: Path | None,
     finally:
         con.close()
     base = settings.delivery.app_base_url
-    return {"day": day.isoformat(), "rules": len(rules), "alerts": [a.to_dict(base, settings.display_names) for a in fired],
+    return {"day": day.isoformat(), "rules": len(rules),
+            "alerts": [a.to_dict(base, settings.display_names) for a in fired],
             "notices": [n.to_dict() for n in notices(settings)] if with_notices else []}
 
 
@@ -83,5 +84,18 @@ def format_alerts(result: dict) -> str:
         lines.append(f"NOTICE {notice['kind']}: {notice['message']}")
     for alert in result["alerts"]:
         lines.append(f"- [{alert['rule']}] {alert['message']}")
-        lines.append(f"    drill-down: {alert['link']}")
+        lines.append(f"    view: {alert['link']}")
+        contacts = alert["contacts"]
+        if contacts is None:
+            lines.append("    contacts: no drill-down for this KPI")
+            continue
+        lines.append(f"    contacts: {contacts_text(contacts)}")
+        lines.append(f"      {alert['contacts_link']}")
     return "\n".join(lines)
+
+
+def contacts_text(contacts: dict) -> str:
+    """An alert's kpi_contacts arguments in one line: 'service_level; date_from=...; queues=billing'."""
+    filters = "; ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in contacts["filters"].items())
+    hour = f"; hour={contacts['hour']}" if "hour" in contacts else ""
+    return f"kpi_contacts({contacts['kpi']}; {filters}{hour})"

@@ -35,7 +35,9 @@ def query_params(filters: Filters, names: dict[str, str] | None = None,
 
 
 def app_link(base_url: str, page: str, filters: Filters, names: dict[str, str] | None = None,
-             licensed: bool = False) -> str:
-    """Overview, the app's default page, is served at the root only (`/overview` is "page not found")."""
+             licensed: bool = False, extra: list[tuple[str, str]] | None = None) -> str:
+    """Overview, the app's default page, is served at the root only (`/overview` is "page not found"). `extra`:
+    parameters after the filters, e.g. etl.drilldown.drill_params() to open the contacts behind a number."""
     path = "" if page == "overview" else page
-    return f"{base_url.rstrip('/')}/{path}?{urlencode(query_params(filters, names, licensed))}"
+    params = query_params(filters, names, licensed) + list(extra or [])
+    return f"{base_url.rstrip('/')}/{path}?{urlencode(params)}"

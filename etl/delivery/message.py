@@ -37,6 +37,9 @@ def text_body(content: Content) -> str:
     for alert in content.alerts:
         lines.append(f"  - {alert.message(content.names)}")
         lines.append(f"    {alert.link(content.base_url, content.names)}")
+        contacts = alert.contacts_link(content.base_url, content.names)
+        if contacts:
+            lines.append(f"    contacts behind it: {contacts}")
     lines += ["", f"Open in carekpi: {content.link}"]
     if content.attachments:
         lines.append("Attached: " + ", ".join(a.filename for a in content.attachments))
@@ -60,9 +63,7 @@ def html_body(content: Content) -> str:
             f"<td align='right'>{e(r.n)}</td></tr>" for r in content.headline)
         table = ("<table cellpadding='4' style='border-collapse:collapse'><tr><th align='left'>KPI</th>"
                  f"<th>value</th><th>target</th><th>status</th><th>n</th></tr>{rows}</table>")
-    alerts = "".join(f"<li>{e(a.message(content.names))} — "
-                     f"<a href='{e(a.link(content.base_url, content.names))}'>show</a></li>"
-                     for a in content.alerts) or "<li>none</li>"
+    alerts = "".join(_alert_item(a, content) for a in content.alerts) or "<li>none</li>"
     details = f"<p>{e(content.details)}</p>" if content.details else ""
     attached = ("<p>Attached: " + e(", ".join(a.filename for a in content.attachments)) + "</p>"
                 if content.attachments else "")
@@ -73,6 +74,13 @@ def html_body(content: Content) -> str:
 <h3>Alerts that fired ({len(content.alerts)})</h3><ul>{alerts}</ul>
 <p><a href="{e(content.link)}">Open this view in carekpi</a></p>{attached}
 </body></html>"""
+
+
+def _alert_item(alert, content: Content) -> str:
+    e = html.escape
+    contacts = alert.contacts_link(content.base_url, content.names)
+    return (f"<li>{e(alert.message(content.names))} — <a href='{e(alert.link(content.base_url, content.names))}'>"
+            "show</a>" + (f" · <a href='{e(contacts)}'>contacts</a>" if contacts else "") + "</li>")
 
 
 def compose(content: Content, sender: str, to: str) -> EmailMessage:
