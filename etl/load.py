@@ -177,11 +177,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
         quarantine.refuse_early(path, names, params["refuse_share"])
         rejected = read_raw(con, spec, path, names) if mapping is None else read_mapped(con, mapping, path)
     with _timed(timings, "staging (validate, type, pseudonymise)"):
-        named = "patient_named" if {"patient_ref", "reason"} <= set(spec.columns) else "patient_named_none"
-        sqlfiles.run(con, f"staging/{named}.sql")
-        sqlfiles.run(con, f"staging/stg_{spec.table}.sql", params)
-        if mapping is not None:
-            sqlfiles.run(con, "staging/mapping_rules.sql")
+        stage(con, spec, params, mapped=mapping is not None)
         quarantine.flag_identifiers(con)
     with _timed(timings, "quarantine"):
         quarantine.refuse_mostly_junk(con, path, len(rejected), params["refuse_share"])
@@ -209,6 +205,17 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
          "loaded": report.loaded, "replaced": report.replaced, "quarantined": report.quarantined},
     )
     return report
+
+
+def stage(con: duckdb.DuckDBPyConnection, spec: FileSpec, params: dict, mapped: bool) -> None:
+    """Temp table raw_input -> temp table staged: every field trimmed once, then checked, typed and pseudonymised
+    (with a mapping, its rules' reasons added). Also used by `carekpi mapping preview`."""
+    sqlfiles.run(con, "staging/trim_raw.sql")
+    named = "patient_named" if {"patient_ref", "reason"} <= set(spec.columns) else "patient_named_none"
+    sqlfiles.run(con, f"staging/{named}.sql")
+    sqlfiles.run(con, f"staging/stg_{spec.table}.sql", params)
+    if mapped:
+        sqlfiles.run(con, "staging/mapping_rules.sql")
 
 
 def build_parameters(settings: Settings) -> dict:

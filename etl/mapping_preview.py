@@ -127,17 +127,13 @@ def _quarantined(con: duckdb.DuckDBPyConnection, mapping: Mapping, source: Path,
                  patients: set[str]) -> list[tuple[int, str]]:
     """The records of the preview the load would quarantine: the reader's, the mapping's rules and the core's
     checks, run on an empty in-memory warehouse (so nothing is compared with stored data)."""
-    from etl.load import load_parameters  # the load's own parameters; imported late (load imports mapping)
+    from etl.load import load_parameters, stage  # the load's own steps; imported late (load imports mapping)
 
     sqlfiles.run(con, "schema.sql")
     sqlfiles.run(con, "macros.sql")
     rejected = read_mapped(con, mapping, source, limit=rows)
-    spec = mapping.spec
-    named = "patient_named" if {"patient_ref", "reason"} <= set(spec.columns) else "patient_named_none"
     params = load_parameters(settings, mapping, dt.datetime.now(dt.UTC).replace(tzinfo=None))
-    sqlfiles.run(con, f"staging/{named}.sql")
-    sqlfiles.run(con, f"staging/stg_{spec.table}.sql", {**params, "load_id": 0})
-    sqlfiles.run(con, "staging/mapping_rules.sql")
+    stage(con, mapping.spec, {**params, "load_id": 0}, mapped=True)
     found = [(r.line_no, r.reason) for r in rejected]
     found += con.execute("select line_no, error from staged where error is not null order by line_no").fetchall()
     return [(int(line), _safe(reason, patients, free_text=True)) for line, reason in sorted(found)]

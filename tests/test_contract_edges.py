@@ -84,6 +84,23 @@ def test_whitespace_around_ids_is_trimmed_alike_and_control_characters_inside_ar
     assert (row["fcr_rate_num"], row["fcr_rate_den"]) == (1, 2)
 
 
+def test_every_field_is_trimmed_the_same_way_once(tmp_path):
+    # staging/trim_raw.sql trims each field once; every check then reads the trimmed value: a date, a count, a
+    # flag and a timestamp with a tab, a line break or a no-break space around them load as the value they hold
+    nbsp = "\u00a0"
+    calls = [CALL_HEADER, answered("C1", offered="\t2026-01-05T09:00:00", acw=f"{nbsp}12\r\n", resolved=" yes\t")]
+    agents = [AGENTS[0], ["A1", "Ann", "T1", "S1", "P1", "\tfalse", f"2025-01-01{nbsp}"]]
+    coaching = [["session_id", "agent_id", "date", "topic", "trainer", "notes"],
+                ["K1", "A1", f"{nbsp}2026-01-10\t", "fcr_rate\x0b", "", ""]]
+    settings, report = loaded(tmp_path, {"calls.csv": calls, "agents.csv": agents, "coaching_sessions.csv": coaching})
+    assert {f.kind: f.quarantined for f in report.files} == {"agents": 0, "queues": 0, "calls": 0,
+                                                               "coaching_sessions": 0}
+    assert query(settings, "select offered_at, acw_seconds, resolved from contacts") == [
+        (dt.datetime(2026, 1, 5, 9), 12, True)]
+    assert query(settings, "select hire_date, licensed from agents") == [(dt.date(2025, 1, 1), False)]
+    assert query(settings, "select session_date, topic from coaching_sessions") == [(dt.date(2026, 1, 10), "fcr_rate")]
+
+
 def test_an_evaluation_resent_for_another_contact_replaces_the_old_one(tmp_path):
     calls = [CALL_HEADER, answered("C1", agent="A1"), answered("C2", agent="A2")]
     header = ["evaluation_id", "contact_id", "evaluated_at", "evaluator", "item", "result"]

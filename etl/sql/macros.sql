@@ -5,9 +5,14 @@
 -- Surrounding whitespace is not part of a value: spaces, tabs, line breaks, vertical tabs, form feeds and no-break
 -- spaces are trimmed from both ends of every field, the same way for every column (an id with a tab at its end is
 -- the same id). Control characters inside an id are refused (ck_id_error), never removed.
-create or replace temp macro ck_trim(x) as trim(x, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160));
+-- Every field is trimmed once, by staging/trim_raw.sql, before any check: the macros below take trimmed text.
+-- A value whose first and last characters are printable ASCII has nothing to trim and skips trim(x, <list>),
+-- which costs about three times a plain trim (issue 11: validation went from 1.6 s to 4.6 s at 95,607 contacts).
+create or replace temp macro ck_trim(x) as
+    case when ascii(x) between 33 and 126 and ascii(right(x, 1)) between 33 and 126 then x
+        else trim(x, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160)) end;
 
-create or replace temp macro ck_blank(x) as nullif(ck_trim(x), '');
+create or replace temp macro ck_blank(x) as nullif(x, '');
 
 create or replace temp macro ck_id_error(name, x) as
     case when regexp_matches(ck_blank(x), '[\x00-\x1f\x7f]')
@@ -17,7 +22,7 @@ create or replace temp macro ck_id_error(name, x) as
 -- offset (zone; '' when absent); an empty body means the text is not ISO 8601.
 create or replace temp macro ck_ts_parts(x) as
     regexp_extract(
-        ck_trim(x),
+        x,
         '^(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?)(Z|z|[+-]\d{2}(?::?\d{2})?)?$',
         ['body', 'zone']
     );
@@ -58,8 +63,8 @@ create or replace temp macro ck_ts_error(name, x, local_ts, offset_minutes, tz, 
 
 create or replace temp macro ck_bool(x) as
     case
-        when lower(ck_trim(x)) in ('true', 'yes', 'y', '1') then true
-        when lower(ck_trim(x)) in ('false', 'no', 'n', '0') then false
+        when lower(x) in ('true', 'yes', 'y', '1') then true
+        when lower(x) in ('false', 'no', 'n', '0') then false
     end;
 
 create or replace temp macro ck_bool_error(name, x) as
@@ -69,10 +74,10 @@ create or replace temp macro ck_bool_error(name, x) as
 -- A whole number: digits with an optional sign (and an optional fraction of zeros, "12.0") that fits the
 -- warehouse's integer columns. "12.5" is not read as 12 or 13, and a number too large for the columns is not a
 -- failed cast: both are NULL here, so ck_count_error quarantines them with a reason.
-create or replace temp macro ck_whole(x) as regexp_full_match(ck_trim(x), '[+-]?[0-9]+([.]0*)?');
+create or replace temp macro ck_whole(x) as regexp_full_match(x, '[+-]?[0-9]+([.]0*)?');
 
 create or replace temp macro ck_int(x) as
-    case when ck_whole(x) then try_cast(regexp_replace(ck_trim(x), '[.]0*$', '') as integer) end;
+    case when ck_whole(x) then try_cast(regexp_replace(x, '[.]0*$', '') as integer) end;
 
 -- One of a fixed list of words (any case), or NULL
 create or replace temp macro ck_word(x, words) as
@@ -110,7 +115,7 @@ create or replace temp macro ck_scrub(x, pattern) as regexp_replace(ck_blank(x),
 -- HMAC-SHA256 of a patient reference, from the two padded keys (see etl/pseudonym.py).
 create or replace temp macro ck_pseudonym(x, ipad, opad) as
     case when ck_blank(x) is not null
-        then sha256(opad || unhex(sha256(ipad || encode(ck_trim(x))))) end;
+        then sha256(opad || unhex(sha256(ipad || encode(x)))) end;
 
 -- Contract v2 (a contact's place in its conversation), shared by stg_calls.sql and stg_chats.sql.
 create or replace temp macro ck_direction(x) as ck_word(x, ['inbound', 'outbound', 'callback']);

@@ -7,14 +7,14 @@ with words as (
     -- text in them is masked by pattern)
     select rec_no, list_filter(regexp_split_to_array(lower(reason), '[^[:alnum:]]+'), lambda x: x <> '') as w
     from raw_input
-    where contains(trim(reason), ' ')
+    where contains(reason, ' ')
 ),
 
 refs as (
     select distinct array_to_string(
         list_filter(regexp_split_to_array(lower(patient_ref), '[^[:alnum:]]+'), lambda x: x <> ''), ' ') as ref
     from raw_input
-    where length(ck_trim(patient_ref)) >= 4
+    where length(patient_ref) >= 4
       and (select count(*) from words) > 0  -- nothing to compare with: skip collecting the references
 ),
 

@@ -27,7 +27,7 @@ checked as (
             ck_required_error('site', site),
             ck_required_error('partner', partner),
             ck_bool_error('licensed', licensed),
-            case when ck_blank(hire_date) is not null and try_cast(ck_trim(hire_date) as date) is null
+            case when ck_blank(hire_date) is not null and try_cast(hire_date as date) is null
                 then 'hire_date is not a date (YYYY-MM-DD)' end
         )) as error
     from typed
@@ -44,7 +44,7 @@ final as (
         ck_blank(site) as site,
         ck_blank(partner) as partner,
         coalesce(ck_bool(licensed), false) as licensed,
-        try_cast(ck_trim(hire_date) as date) as hire_date
+        try_cast(hire_date as date) as hire_date
     from checked
 )
 

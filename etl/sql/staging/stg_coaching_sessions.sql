@@ -13,7 +13,7 @@ typed as (
     select
         r.*,
         rep.last_rec,
-        try_cast(trim(r."date") as date) as date_v,
+        try_cast(r."date" as date) as date_v,
         lower(ck_blank(r.topic)) as topic_v
     from raw_input r
     left join repeated rep on rep.id = ck_blank(r.session_id)
