@@ -1,4 +1,4 @@
-"""Built-in mappings for Genesys Cloud, Five9 and Talkdesk, each loading the worked example shipped beside it
+"""Built-in mappings for Genesys Cloud, Five9, Talkdesk and Twilio Flex, each loading the worked example shipped beside it
 (etl/mappings/examples/<platform>/, shaped as the vendor documents its export; SOURCE.md names the documents), with
 every KPI worked out by hand below from the vendor's own field definitions. The examples hold one day each; the
 FCR window is set to 1 hour so that the day closes most windows (a repeat call 50 minutes later is inside it)."""
@@ -168,3 +168,47 @@ def test_talkdesk_calls_report(tmp_path):
         "fcr_rate": 2 / 3, "fcr_pending": 1, "outbound_contacts": 1, "callback_contacts": 1,
     })
     assert b"5550100021" not in row["_stored"]
+
+
+FLEX = EXAMPLES / "twilio_flex" / "conversations_report.csv"
+
+
+def test_twilio_flex_insights_conversations_report(tmp_path):
+    """21 segments of a Flex Insights Conversations report (Chicago time). Legs are the Kind Conversation segments,
+    each with its Queue Time (seconds); handle = Talk Time (holds inside it) + Wrap Up Time:
+      C1  alice, Scheduling: queue 20; talk 270 incl. hold 30, wrap 45                 handle 315
+      C2  abandoned after 95 s in queue (Abandoned Yes, phase Queue)
+      C3  alice: queue 15; talk 120, wrap 10, Hang Up By Cold Transfer (internal)       handle 130
+          bob, Pharmacy: queue 50; talk 300 incl. hold 60, wrap 30 (same Conversation)  handle 330
+      C4  abandoned after 3 s: a short abandon, out of both rates
+      C5  sent to voicemail after 40 s (phase Voicemail): not an abandon (Twilio), in the denominators
+      C7  C1's caller again 45 min later, bob: queue 10; talk 90, wrap 15              handle 105
+      C6  alice calls C1's caller (Outbound): its own volume, not a repeat
+      C8  bob: queue 25; talk 200 incl. hold 20, wrap 25, External Cold Transfer        handle 225
+      C9  a chat (Communication Channel Chat): quarantined by the calls mapping
+      C10 alice: queue 5; talk 60                                                      handle  60
+    The 9 Queue segments and C1's Missed Conversation (a reservation that rang unanswered) are quarantined.
+    Offered 9 legs, 8 conversations; handled 6; SL population 8 (offered - the short abandon); SL 30 s: 20, 15,
+    10, 25, 5 within, 50 not -> 5/8; abandon 1/8; ASA 125/6; AHT 1165/6; per conversation 1165/5 (C3 460);
+    transfers 2/6 (1 internal, 1 external); FCR: C1 repeated by C7, C3, C7, C8 not, C10 still open -> 3/4."""
+    report, row = kpis(tmp_path, "twilio_flex_insights_calls", FLEX, source_timezone="America/Chicago")
+    assert (report.rows_read, report.loaded, report.quarantined) == (21, 10, 11)
+    assert report.reasons == {
+        "not a Conversation segment (a queue, a missed reservation, ...): the leg and its times are on its Kind "
+        "Conversation segment": 10, "not a call (Communication Channel is not Call)": 1}
+    check(row, {
+        "contacts_offered": 9, "conversations_offered": 8, "contacts_handled": 6, "short_abandons": 1,
+        "abandon_rate": 1 / 8, "service_level": 5 / 8, "asa_seconds": 125 / 6, "aht_seconds": 1165 / 6,
+        "conversation_aht_seconds": 233.0, "transfer_rate": 2 / 6, "transfer_internal_rate": 1 / 6,
+        "transfer_external_rate": 1 / 6, "fcr_rate": 3 / 4, "fcr_pending": 1, "outbound_contacts": 1,
+        "outbound_handled": 1,
+    })
+    assert b"5550100101" not in row["_stored"]
+
+
+def test_a_flex_time_that_is_not_whole_seconds_is_set_aside_not_rounded(tmp_path):
+    source = tmp_path / "report.csv"
+    source.write_text(FLEX.read_text().replace(",270,30,45", ",270.4,30,45"))  # C1's Talk Time
+    report, row = kpis(tmp_path, "twilio_flex_insights_calls", source, source_timezone="America/Chicago")
+    assert report.reasons["a time (Queue, Ring, Talk, Hold or Wrap Up Time) is not a whole number of seconds"] == 1
+    assert (report.loaded, row["contacts_handled"]) == (9, 5)
