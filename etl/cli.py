@@ -19,6 +19,7 @@ import pandas as pd
 from etl import cli_errors, mapping_preview
 from etl.alerts import cli as alerts_cli
 from etl.alerts.load_outcomes import recorded
+from etl.build import cli as build_cli
 from etl.coaching import cli as coaching_cli
 from etl.delivery import cli as delivery_cli
 from etl.kpis import DIMENSIONS, Filters, kpi_table
@@ -125,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     alerts_cli.register(sub)
     delivery_cli.register(sub)
     coaching_cli.register(sub)
+    build_cli.register(sub)
     return parser
 
 

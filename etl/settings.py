@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from etl.alerts.config import AlertSettings
@@ -119,6 +119,15 @@ class Settings(BaseSettings):
     load_refuse_junk_share: float | None = Field(
         None, gt=0, le=1, description="refuse a load when more than this share of a file's rows cannot be loaded "
         "(unreadable or quarantined); unset: quarantine them all")
+    # `carekpi build` (etl/build/): the dbt models on DuckDB or Apache Spark
+    build_dir: Path | None = Field(None, description="where `carekpi build` keeps its inputs, outputs and dbt state "
+                                   "(default: <db_path>.build beside the warehouse); on a Spark cluster, a folder "
+                                   "every executor can read and write")
+    spark_master: str = Field("local[2]", description="Spark master URL for `carekpi build --engine spark`: "
+                              "local[N], spark://host:7077, yarn, k8s://...")
+    spark_remote: str | None = Field(None, validation_alias=AliasChoices("spark_remote", "CAREKPI_SPARK_REMOTE",
+                                                                         "SPARK_REMOTE"),
+                                     description="a Spark Connect URL (sc://host:15002); wins over spark_master")
 
     @field_validator("source_timezone", "reporting_timezone")
     @classmethod
@@ -157,6 +166,10 @@ class Settings(BaseSettings):
     @property
     def item_names(self) -> list[str]:
         return [item.name for item in self.qa_items]
+
+    @property
+    def build_path(self) -> Path:
+        return self.build_dir or self.db_path.with_name(self.db_path.name + ".build")
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
