@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,41 @@ def test_amazon_connect_chat_kpis_equal_the_hand_worked_figures(connect):
     assert (c["transfer_internal_rate_num"], c["transfer_rate_den"]) == (1, 4)
     assert (c["fcr_rate_num"], c["fcr_rate_den"]) == (2, 3)  # the patient key from the contact attributes
 
+
+def _records(path: Path) -> dict[str, dict]:
+    """The example delivery's records (concatenated JSON, as Firehose writes it) by the last digits of ContactId."""
+    text, decoder, at, found = path.read_text(), json.JSONDecoder(), 0, {}
+    while at < len(text):
+        record, at = decoder.raw_decode(text, at)
+        found[record["ContactId"][-2:]] = record
+    return found
+
+
+def test_a_customer_first_callback_is_one_callback_leg_and_ends_the_inbound_leg_as_callback(tmp_path):
+    """Amazon's "Use customer first callback mode": C1 inbound -> C2 CALLBACK_CUSTOMER_FIRST_QUEUED (the callback
+    waiting to dial, no customer on the line) -> C3 CALLBACK_CUSTOMER_FIRST_DIALED (the customer answered, then an
+    agent). Built from the example's records 4 (unanswered inbound) and 5 (a connected callback)."""
+    example = _records(CONNECT / "ctr-2026-03-02-firehose")
+    c1, c2, c3 = (json.loads(json.dumps(example[n])) for n in ("04", "04", "05"))
+    ids = {n: f"0000000{n}-cfcb-4bbb-8ccc-00000000000{n}" for n in (1, 2, 3)}
+    c1.update(ContactId=ids[1], NextContactId=ids[2])
+    c2.update(ContactId=ids[2], InitialContactId=ids[1], PreviousContactId=ids[1], NextContactId=ids[3],
+              InitiationMethod="CALLBACK_CUSTOMER_FIRST_QUEUED", DisconnectReason=None)
+    c3.update(ContactId=ids[3], InitialContactId=ids[1], PreviousContactId=ids[2],
+              InitiationMethod="CALLBACK_CUSTOMER_FIRST_DIALED")
+    source = tmp_path / "ctr-firehose"
+    source.write_text("".join(json.dumps(r) for r in (c3, c2, c1)))  # any order within the delivery
+    settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
+    report = load([source], settings, now=NOW, mapping=load_mapping("amazon_connect_voice")).files[0]
+    assert (report.loaded, report.reasons) == (2, {"the queued leg of a customer first callback: its dialled leg "
+                                                   "(CALLBACK_CUSTOMER_FIRST_DIALED) is the callback contact": 1})
+    con = connect_read_only(settings.db_path)
+    legs = dict(con.execute("select contact_id[1:8], coalesce(end_reason, direction) from contacts").fetchall())
+    k = kpi_table(con, MARCH_2_3, (), settings).iloc[0]
+    con.close()
+    assert legs == {"00000001": "callback", "00000003": "callback"}  # C1's end, C3's direction
+    assert (k["contacts_offered"], k["callbacks_scheduled"], k["callback_contacts"], k["callback_handled"],
+            k["abandon_rate_num"], k["abandon_rate_den"]) == (1, 1, 1, 1, 0, 1)
 
 @pytest.fixture(scope="module")
 def zendesk(tmp_path_factory):
