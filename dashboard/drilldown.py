@@ -12,6 +12,7 @@ page's filters. A link opens the section with `?drill=<kpi>&drill_day=YYYY-MM-DD
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -20,7 +21,7 @@ import streamlit as st
 from dashboard.context import View
 from dashboard.downloads import table_button
 from dashboard.tables import show_table
-from etl.defaults import measures_for
+from etl.defaults import measures_for, period_label
 from etl.display import display_name
 from etl.drilldown import DAY_PARAM, DRILL_PARAM, DRILLABLE, drillable, label
 from etl.kpis import Filters
@@ -53,12 +54,13 @@ class Narrowing:
         return cls(label, date_from=first, date_to=first + dt.timedelta(days=days - 1), **kwargs)
 
     def apply(self, filters: Filters) -> Filters:
+        """The page's filters narrowed; dates are cut to the page's period where they overlap it (a week
+        straddling its start), and kept as they are where a chart shows more (the coaching trend's weeks)."""
         update = {name: values for name, values in self.groups.items() if name in GROUPS}
-        if self.date_from:
-            update["date_from"] = min(max(self.date_from, filters.date_from), filters.date_to)
-        if self.date_to:
-            update["date_to"] = max(min(self.date_to, filters.date_to), update.get("date_from", filters.date_from))
-        return filters.model_copy(update=update)
+        start, end = self.date_from or filters.date_from, self.date_to or filters.date_to
+        if start <= filters.date_to and end >= filters.date_from:
+            start, end = max(start, filters.date_from), min(end, filters.date_to)
+        return filters.model_copy(update={**update, "date_from": start, "date_to": end})
 
 
 def _selection(event) -> dict:
@@ -117,6 +119,11 @@ def on_points(page: str, key: str, event, figure, make: Callable[[str | None, di
     follow(page, key, picked, made)
 
 
+def plotted(shown: dict[str, str]) -> dict[str, str]:
+    """{id: name as shown} -> {name as a chart's point carries it: id} (charts HTML-escape names, plain_figure)."""
+    return {html.escape(str(name), quote=False): value for value, name in shown.items()}
+
+
 def pick_point(event, kpi: str, page: str = "overview") -> None:
     """A daily trend's clicked point: drill into that KPI on that day."""
     on_points(page, f"trend_{kpi}", event, None,
@@ -166,6 +173,12 @@ def contacts_section(view: View, filters: Filters, page: str, kpis: tuple[str, .
     day = right.selectbox("Day", days, key=DAY_KEY)
     chosen = base if day == WHOLE else base.model_copy(
         update={"date_from": dt.date.fromisoformat(day), "date_to": dt.date.fromisoformat(day)})
+    if kpi == "fcr_rate" and day == WHOLE:  # FCR counts closed windows only, as its tiles and tables do
+        closed = view.fcr_filters(chosen)
+        if closed is not None and closed != chosen:
+            st.caption(f"FCR over the latest period of this length whose repeat windows have closed: "
+                       f"{period_label(closed)}.")
+            chosen = closed
     rows = view.kpi_contacts(kpi, chosen)
     if rows.empty:
         st.info("No contacts behind this number with these filters.")

@@ -1,7 +1,8 @@
 """Coaching: each agent against the rest of their team (new hires: their hire cohort), flagged only where the gap is
 statistically clear across the whole page; the evidence behind each flag; agents without enough contacts yet; the
 weekly trend of a flagged measure. All numbers come from etl.coaching.scorecard.coaching_scorecard(), the function
-`carekpi coaching` prints."""
+`carekpi coaching` prints. A scorecard row (an agent), a cell (an agent's measure) or a point of the agent's trend
+(a week) opens the agent's contacts behind it (dashboard/drilldown.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from dashboard import drilldown as drill
 from dashboard.context import current, warehouse_cursor
 from dashboard.downloads import table_button
 from etl.coaching import charts as coaching_charts
@@ -20,10 +22,12 @@ from etl.coaching.ramp import hire_weeks, learning_curve, new_hires, tenure_days
 from etl.coaching.sessions import session_outcomes, team_outcomes
 from etl.coaching.text import evidence_sentence, markdown_text, rule_sentence
 from etl.coaching.trend import weekly_trend
+from etl.drilldown import drillable
 from etl.kpis import Filters, Scope
 
 HEADLINE = ("fcr_rate", "csat_top2_rate", "transfer_rate", "aht_seconds", "qa_compliant_rate")
 TREND_DAYS = 56  # the trend shows at least the last eight weeks
+PAGE = "coaching"
 
 
 def _read(db_path: str, snapshot: str, read, filters_json: str, scope_json: str, include_licensed: bool, **kw):
@@ -94,7 +98,20 @@ if card.empty:
 st.subheader("Agent scorecard")
 wide = wide_scorecard(card, view.agent_label)
 units = {measures[k].label: measures[k].unit for k in HEADLINE}
-st.dataframe(wide, hide_index=True, key="scorecard", column_config=column_formats(wide, units), placeholder="—")
+by_label = {view.agent_label(a): a for a in card["agent"].unique()}
+kpi_by_column = {name: k for k in HEADLINE for name in (measures[k].label, f"{measures[k].label} n")}
+
+
+def scorecard_cell(row: int, column: str | None) -> drill.Narrowing:
+    """An agent (the row), on a measure (the column) when a measure's cell is chosen."""
+    agent, kpi = wide["agent"].iloc[row], kpi_by_column.get(column)
+    return drill.Narrowing(agent + (f": {measures[kpi].label}" if kpi else ""), groups={"agents": [by_label[agent]]},
+                           kpi=kpi if kpi and drillable(kpi) else None)
+
+
+drill.on_cells(PAGE, "scorecard", st.dataframe(wide, hide_index=True, key="scorecard", placeholder="—",
+                                               column_config=column_formats(wide, units), on_select="rerun",
+                                               selection_mode=["single-row", "single-cell"]), scorecard_cell)
 periods = card.drop_duplicates(["measure", "period_from", "period_to"])
 fcr = periods[periods["kpi"] == "fcr_rate"]
 main_period = periods[periods["kpi"] != "fcr_rate"].iloc[0] if (periods["kpi"] != "fcr_rate").any() else None
@@ -161,8 +178,14 @@ if weeks.empty:
     st.info(f"No {measures[trend_kpi].label} data for this agent from "
             f"{period_label(start.isoformat(), end.isoformat())}.")
 else:
-    st.plotly_chart(coaching_charts.trend_chart(weeks, measures[trend_kpi].label, measures[trend_kpi].unit,
-                                                settings.coaching_confidence), key="coaching_trend")
+    trend = coaching_charts.trend_chart(weeks, measures[trend_kpi].label, measures[trend_kpi].unit,
+                                        settings.coaching_confidence)
+    drill.on_points(PAGE, "coaching_trend", st.plotly_chart(trend, key="coaching_trend", on_select="rerun",
+                                                            selection_mode="points"), trend,
+                    lambda name, point: drill.Narrowing.period(  # the agent's line (not the rest of the team's)
+                        f"{view.agent_label(agent)}: {measures[trend_kpi].label}, week of {str(point['x'])[:10]}",
+                        point["x"], days=7, groups={"agents": [agent]},
+                        kpi=trend_kpi if drillable(trend_kpi) else None) if name == "agent" else None)
 
 st.subheader("New-hire ramp")
 hired = new_hires(view.warehouse("roster"), view.filters.date_to, settings)
@@ -218,3 +241,5 @@ else:
         "change low": st.column_config.NumberColumn(format="%+.1f"),
         "change high": st.column_config.NumberColumn(format="%+.1f"),
         "notes": st.column_config.TextColumn(width="large")})
+
+drill.contacts_section(view, view.filters, PAGE)

@@ -1,5 +1,6 @@
 """Partner scorecard: one partner's KPIs against the targets for the period, by team and by week, laid out to be
-shared."""
+shared. A headline row (a KPI), or a cell of the by-team or by-week tables (a KPI for a team or a week), opens the
+partner's contacts behind it (dashboard/drilldown.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from dashboard import drilldown as drill
 from dashboard.context import current
 from dashboard.downloads import report_buttons
 from dashboard.formatting import fmt, fmt_n, is_missing
 from dashboard.tables import whole_height
 from etl.defaults import period_label
 from etl.display import column_name
+from etl.drilldown import drillable
 from etl.kpis import KPI_BY_NAME
 from etl.plain_text import markdown
 from etl.targets import status
@@ -22,6 +25,7 @@ HEADLINE = ("contacts_offered", "contacts_handled", "service_level", "abandon_ra
             "fcr_rate", "csat_top2_rate", "survey_response_rate", "transfer_rate", "clinical_escalation_rate",
             "qa_compliant_rate", "qa_coverage")
 UNASSIGNED = "(unassigned)"
+PAGE = "partner"
 STATUS_TEXT = {"green": "on target", "amber": "near target", "red": "off target", "none": ""}
 
 view = current()
@@ -65,8 +69,17 @@ for name in HEADLINE:
         "status": STATUS_TEXT[status(None if is_missing(value) else float(value), target)],
         "n": fmt_n(kpi, row),
     })
-st.dataframe(pd.DataFrame(headline), hide_index=True, key="partner_headline", height=whole_height(len(headline)),
-             column_config={"KPI": st.column_config.TextColumn("KPI", width="large")})
+
+
+def kpi_of(row: int) -> str | None:
+    return HEADLINE[row] if drillable(HEADLINE[row]) else None
+
+
+event = st.dataframe(pd.DataFrame(headline), hide_index=True, key="partner_headline",
+                     height=whole_height(len(headline)), on_select="rerun", selection_mode="single-row",
+                     column_config={"KPI": st.column_config.TextColumn("KPI", width="large")})
+drill.on_rows(PAGE, "partner_headline", event,
+              lambda row: drill.Narrowing(f"{partner}: {KPI_BY_NAME[HEADLINE[row]].label}", kpi=kpi_of(row)))
 report_buttons(view, partner)
 
 
@@ -77,10 +90,24 @@ def breakdown(by: str) -> pd.DataFrame:
                          **{KPI_BY_NAME[k].label: [fmt(KPI_BY_NAME[k], v) for v in table[k]] for k in HEADLINE}})
 
 
+def breakdown_cell(by: str, row: int, column: str | None) -> drill.Narrowing:
+    """A KPI (the row) for a team or a week (the column), or over the partner's whole period (a row)."""
+    name = f"{partner}: {KPI_BY_NAME[HEADLINE[row]].label}"
+    if column is None:
+        return drill.Narrowing(name, kpi=kpi_of(row))
+    if by == "week":
+        return drill.Narrowing.period(f"{name}, week of {column[:10]}", column, days=7, kpi=kpi_of(row))
+    return drill.Narrowing(f"{name}, team {column}", kpi=kpi_of(row), groups={"teams": [column]})
+
+
 for by, title in (("team", "By team"), ("week", "By week")):
     st.subheader(title)
     frame = breakdown(by)
     # KPIs down the side and one column per group, so nothing is cut off on the right
-    st.dataframe(frame.set_index(column_name(by)).T, key=f"partner_by_{by}", height=whole_height(len(HEADLINE)))
+    event = st.dataframe(frame.set_index(column_name(by)).T, key=f"partner_by_{by}",
+                         height=whole_height(len(HEADLINE)), on_select="rerun",
+                         selection_mode=["single-row", "single-cell"])
+    drill.on_cells(PAGE, f"partner_by_{by}", event, lambda row, column, by=by: breakdown_cell(by, row, column))
 with st.expander("Definitions"):
     st.markdown("\n".join(f"- **{KPI_BY_NAME[k].label}**: {KPI_BY_NAME[k].formula}." for k in HEADLINE))
+drill.contacts_section(view, mine, PAGE)

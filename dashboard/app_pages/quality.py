@@ -1,5 +1,7 @@
 """Quality & compliance: pass rate per QA item and its trend, by team and partner, critical failures, coverage,
-and the evaluations behind a failing item (contact id, agent, date, items failed; never a patient identifier)."""
+and the evaluations behind a failing item (contact id, agent, date, items failed; never a patient identifier).
+An item's bar, a point of its trend (the week), a row of the by-team or by-partner grids (the item) or a cell (the
+item for that team or partner) opens the contacts evaluated on it, the failed ones first (dashboard/drilldown.py)."""
 
 from __future__ import annotations
 
@@ -7,17 +9,20 @@ import pandas as pd
 import streamlit as st
 
 from etl import charts
+from dashboard import drilldown as drill
 from dashboard.context import current
 from dashboard.downloads import table_button
 from dashboard.formatting import fmt
 from dashboard.tables import show_table
 from etl.display import display_name
+from etl.drilldown import qa_item_kpi
 from etl.kpis import KPI_BY_NAME
 
 view = current()
 items = view.settings.item_names
 critical = view.settings.critical_items
 names = view.settings.display_names
+PAGE = "quality"
 
 
 def item_label(item: str) -> str:
@@ -58,14 +63,26 @@ c4.metric("Critical items failed", f"{failed_critical:,}", border=True,
           help="Failed results on critical items (" + ", ".join(display_name(i, names) for i in critical) + ").")
 
 overall = item_frame(total, [])
+bar_items = drill.plotted({i: item_label(i) for i in items})  # the bars' labels mark critical items
+line_items = drill.plotted({i: display_name(i, names) for i in items})
 left, right = st.columns(2)
 with left:
     shown = overall.dropna(subset=["rate"]).assign(item=lambda f: f["item"].map(lambda i: display_name(i, names)))
-    st.plotly_chart(charts.qa_items_chart(shown, [display_name(i, names) for i in critical]), key="qa_items")
+    bars = charts.qa_items_chart(shown, [display_name(i, names) for i in critical])
+    drill.on_points(PAGE, "qa_items", st.plotly_chart(bars, key="qa_items", on_select="rerun",
+                                                      selection_mode="points"), bars,
+                    lambda _name, point: drill.Narrowing(item_label(bar_items[point["y"]]),
+                                                         kpi=qa_item_kpi(bar_items[point["y"]]))
+                    if point.get("y") in bar_items else None)
 with right:
     weekly = item_frame(view.kpis(by=("week",)), ["week"]).dropna(subset=["rate"])
     weekly["item"] = weekly["item"].map(lambda i: display_name(i, names))
-    st.plotly_chart(charts.qa_trend_chart(weekly, x="week"), key="qa_trend")
+    trend = charts.qa_trend_chart(weekly, x="week")
+    drill.on_points(PAGE, "qa_trend", st.plotly_chart(trend, key="qa_trend", on_select="rerun",
+                                                      selection_mode="points"), trend,
+                    lambda name, point: drill.Narrowing.period(
+                        f"{item_label(line_items[name])}, week of {str(point['x'])[:10]}", point["x"], days=7,
+                        kpi=qa_item_kpi(line_items[name])) if name in line_items else None)
 
 st.subheader("By team and partner")
 for dim in ("team", "partner"):
@@ -74,8 +91,12 @@ for dim in ("team", "partner"):
     grid = (grid * 100).round(1).reindex(items).dropna(axis="columns", how="all")  # groups with no evaluation
     grid.index = [item_label(i) for i in grid.index]
     grid.index.name = "QA item"
-    st.dataframe(grid, key=f"qa_by_{dim}", placeholder="—",
-                 column_config={c: st.column_config.NumberColumn(c, format="%.1f%%") for c in grid.columns})
+    event = st.dataframe(grid, key=f"qa_by_{dim}", placeholder="—", on_select="rerun",
+                         selection_mode=["single-row", "single-cell"],
+                         column_config={c: st.column_config.NumberColumn(c, format="%.1f%%") for c in grid.columns})
+    drill.on_cells(PAGE, f"qa_by_{dim}", event, lambda row, column, dim=dim: drill.Narrowing(
+        item_label(items[row]) + (f", {dim} {column}" if column else ""), kpi=qa_item_kpi(items[row]),
+        groups={f"{dim}s": [column]} if column else {}))
 
 st.subheader("Evaluations behind a failing item")
 item = st.selectbox("Item", items, format_func=item_label, key="qa_item")
@@ -90,3 +111,6 @@ else:
                        "items_failed"]], key="failed_evaluations", names=names)
     st.caption(f"{len(failed):,} evaluation(s) (at most 500 shown), newest first.")
     table_button(view, failed, f"failed-{item}", key="failed_csv")
+
+drill.contacts_section(view, view.filters, PAGE,
+                       kpis=("qa_compliant_rate", "qa_coverage", *(qa_item_kpi(i) for i in items)))
