@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from etl.alerts.evaluate import evaluate
 from etl.alerts.limits import daily_limits
@@ -72,12 +73,15 @@ def weekday_history() -> list[tuple]:
 
 
 def test_p_chart_uses_the_same_weekday_and_the_days_own_n():
+    """Limits on the arcsine scale (limits.py): a day with x of n is out when |asin√((x+3/8)/(n+3/4)) − A| >
+    3·√(1/(4n+2) + 1/(4N+2)), A = asin√((X+3/8)/(N+3/4)) of the same weekday's history (X of N); the limit as a
+    rate is (sin²(A ∓ half)·(n + 3/4) − 3/8) / n. Mondays' history: X/N = 400/500, the other days' 250/500."""
     judged = [
-        ("2026-01-05", "q1", 67, 100),  # Mon: p̄ .80, σ = √(.8·.2/100) = .04 → limits .68–.92: .67 fires low
-        ("2026-01-06", "q1", 50, 100),  # Tue: p̄ .50, σ .05 → .35–.65: in
-        ("2026-01-07", "q1", 66, 100),  # Wed: .66 > .65 fires high
-        ("2026-01-08", "q1", 34, 100),  # Thu: .34 < .35 fires low
-        ("2026-01-09", "q1", 21, 30),   # Fri: n = 30, σ = √(.25/30) = .0913 → .226–.774: .70 in
+        ("2026-01-05", "q1", 65, 100),  # Mon: A = 1.1066, half = 3·√(1/402 + 1/2002) = .1640 → .6558–.9156: low
+        ("2026-01-06", "q1", 50, 100),  # Tue: A = π/4 = .7854, half .1640 → .3378–.6622: in
+        ("2026-01-07", "q1", 67, 100),  # Wed: .67 > .6622 fires high
+        ("2026-01-08", "q1", 33, 100),  # Thu: .33 < .3378 fires low
+        ("2026-01-09", "q1", 21, 30),   # Fri: n = 30, half = 3·√(1/122 + 1/2002) = .2798 → .2280–.7720: .70 in
         ("2026-01-10", "q1", 0, 10),    # Sat: n = 10 < 30: never
     ]
     table = rate_rows("service_level", weekday_history() + judged)
@@ -87,8 +91,8 @@ def test_p_chart_uses_the_same_weekday_and_the_days_own_n():
                              ("2026-01-08", "q1", "below")]
     monday = alerts[0]
     assert monday.chart == "p" and monday.reference == pytest.approx(0.80)
-    assert monday.limit == pytest.approx(0.80 - 3 * 0.04)
-    assert alerts[1].limit == pytest.approx(0.65) and alerts[2].limit == pytest.approx(0.35)
+    assert monday.limit == pytest.approx(0.6558, abs=5e-5)
+    assert alerts[1].limit == pytest.approx(0.6622, abs=5e-5) and alerts[2].limit == pytest.approx(0.3378, abs=5e-5)
 
 
 def test_p_chart_needs_enough_history():
@@ -174,37 +178,47 @@ def test_page_filters_and_rule_filters_both_apply():
     assert evaluate([rule], source, Settings(), dt.date(2026, 1, 6), dt.date(2026, 1, 6), page) == []
 
 
-def stable_series(days: int, series: int, seed: int) -> pd.DataFrame:
-    """Service level of `series` stable queues: p = 0.8, n varying 150–250 a day, binomial noise."""
+def stable_series(days: int, series: int, seed: int, kpi: str = "service_level", p: float = 0.8,
+                  low: int = 150, high: int = 250) -> pd.DataFrame:
+    """A rate of `series` stable queues: probability p, n varying low–high a day, binomial noise."""
     rng = np.random.default_rng(seed)
-    n = rng.integers(150, 251, size=(series, days))
-    num = rng.binomial(n, 0.8)
+    n = rng.integers(low, high + 1, size=(series, days))
+    num = rng.binomial(n, p)
     start = dt.date(2026, 1, 1)
     frame = pd.DataFrame({
         "day": np.tile([(start + dt.timedelta(days=d)).isoformat() for d in range(days)], series),
         "queue": np.repeat([f"q{i}" for i in range(series)], days),
-        "service_level_num": num.ravel(), "service_level_den": n.ravel(),
+        f"{kpi}_num": num.ravel(), f"{kpi}_den": n.ravel(),
     })
-    frame["service_level"] = frame["service_level_num"] / frame["service_level_den"]
+    frame[kpi] = frame[f"{kpi}_num"] / frame[f"{kpi}_den"]
     return frame
 
 
-def test_limits_on_a_stable_series_stay_within_the_stated_false_alarm_rate():
-    """limits.py states ≈ 0.5 % of evaluated days per series for a stable process (3σ, centre from 8 weeks)."""
-    rule = Rule(name="sl limits", kpi="service_level", condition="limits", by="queue")
+STATED = 2 * stats.norm.sf(3)  # limits.py: 0.27 % of evaluated days per stable series
+
+
+@pytest.mark.parametrize("kpi, p, low, high", [
+    ("service_level", 0.80, 150, 250),  # the textbook p-chart (p̄ ± 3·√(p̄(1−p̄)/n)) fired on 0.63 % here
+    ("abandon_rate", 0.06, 30, 60),  # skewed binomial noise on small days: the textbook p-chart fired on 1.36 %
+])
+def test_limits_on_a_stable_series_stay_within_the_stated_false_alarm_rate(kpi, p, low, high):
+    """A limits-only rule on stable series of 90 days with binomial noise fires no more than the stated rate
+    allows: fewer false alarms than the 99.9th percentile of Binomial(evaluated days, 0.27 %)."""
+    rule = Rule(name="limits", kpi=kpi, condition="limits", by="queue")
     first, last = dt.date(2026, 1, 1), dt.date(2026, 3, 31)  # 90 days; limits from day 29 (4 weeks of history)
-    one = evaluate([rule], source_of(stable_series(90, 1, seed=15)), Settings(), first, last)
-    assert len(one) <= 1  # 62 evaluated days × 0.5 % = 0.3
-    many = evaluate([rule], source_of(stable_series(90, 40, seed=15)), Settings(), first, last)
-    evaluated = 40 * 62
-    assert len(many) / evaluated <= 0.01, f"{len(many)} false alarms in {evaluated} days"
+    one = evaluate([rule], source_of(stable_series(90, 1, 15, kpi, p, low, high)), Settings(), first, last)
+    assert len(one) <= 1  # 62 evaluated days × 0.27 % = 0.17
+    many = evaluate([rule], source_of(stable_series(90, 200, 15, kpi, p, low, high)), Settings(), first, last)
+    evaluated = 200 * 62
+    allowed = stats.binom.ppf(0.999, evaluated, STATED)  # 53 of 12,400 (0.43 %); expected 33
+    assert len(many) <= allowed, f"{len(many)} false alarms in {evaluated} days ({len(many) / evaluated:.2%})"
 
 
 def test_daily_limits_for_the_chart_match_the_rules():
     table = rate_rows("service_level", weekday_history() + [("2026-01-05", "q1", 67, 100)]).drop(columns="queue")
     limits = daily_limits(table, "service_level", "rate", weeks=8, sigma=3, min_history=4)
     monday = limits[limits["day"] == "2026-01-05"].iloc[0]
-    assert (monday["centre"], monday["lower"], monday["upper"]) == pytest.approx((0.8, 0.68, 0.92))
+    assert (monday["centre"], monday["lower"], monday["upper"]) == pytest.approx((0.8, 0.6558, 0.9156), abs=5e-5)
     assert limits[limits["day"] < "2025-12-29"]["lower"].isna().all()  # fewer than 4 same weekdays before
 
 

@@ -71,7 +71,7 @@ def test_failed_deliveries_are_shown_on_data_quality(app, tmp_path, monkeypatch)
 
 def test_control_limits_on_a_daily_trend():
     days = pd.date_range("2025-12-01", periods=36, freq="D").strftime("%Y-%m-%d")
-    num = [80 if pd.Timestamp(d).weekday() == 0 else 50 for d in days[:-1]] + [67]
+    num = [80 if pd.Timestamp(d).weekday() == 0 else 50 for d in days[:-1]] + [65]
     frame = pd.DataFrame({"day": days, "service_level_num": num, "service_level_den": 100})
     frame["service_level"] = frame["service_level_num"] / 100
     limits = daily_limits(frame, "service_level", "rate", weeks=8, sigma=3, min_history=4)
@@ -82,6 +82,7 @@ def test_control_limits_on_a_daily_trend():
     assert names == ["Service level", "p-chart limits (same weekday)", "p-chart limits (same weekday)",
                      "outside limits"]
     upper, lower, ringed = fig.data[1], fig.data[2], fig.data[3]
-    assert list(ringed.x) == ["2026-01-05"] and list(ringed.y) == [67.0]  # Monday 67 % < 68 %
-    assert upper.y[-1] == pytest.approx(92.0) and lower.y[-1] == pytest.approx(68.0)
+    # Monday 65 % < 65.58 %, the lower limit from 5 Mondays at 80/100 (tests/test_alerts.py works it out)
+    assert list(ringed.x) == ["2026-01-05"] and list(ringed.y) == [65.0]
+    assert upper.y[-1] == pytest.approx(91.56, abs=0.005) and lower.y[-1] == pytest.approx(65.58, abs=0.005)
     assert len(upper.x) == len(shown)  # every day shown has 4 same weekdays before it
