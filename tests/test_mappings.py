@@ -46,8 +46,9 @@ def settings(tmp_path) -> Settings:
 
 def test_the_built_in_mappings():
     assert builtin_names() == ["amazon_connect_chat", "amazon_connect_voice", "five9_calls", "genesys_cloud_chat",
-                               "genesys_cloud_voice", "talkdesk_calls", "twilio_flex_insights_calls", "zendesk_chat",
-                               "zendesk_chat_ratings", "zendesk_chat_transfers"]
+                               "genesys_cloud_voice", "talkdesk_calls", "twilio_flex_insights_calls",
+                               "twilio_flex_insights_chats", "zendesk_chat", "zendesk_chat_ratings",
+                               "zendesk_chat_transfers"]
 
 
 @pytest.mark.parametrize("columns, message", [

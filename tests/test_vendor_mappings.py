@@ -171,10 +171,12 @@ def test_talkdesk_calls_report(tmp_path):
 
 
 FLEX = EXAMPLES / "twilio_flex" / "conversations_report.csv"
+NOT_A_LEG = ("not a Conversation segment (a queue, a missed reservation, ...): the leg and its times are on its Kind "
+             "Conversation segment")
 
 
 def test_twilio_flex_insights_conversations_report(tmp_path):
-    """21 segments of a Flex Insights Conversations report (Chicago time). Legs are the Kind Conversation segments,
+    """30 segments of a Flex Insights Conversations report (Chicago time), 21 of calls. Legs are the Kind Conversation segments,
     each with its Queue Time (seconds); handle = Talk Time (holds inside it) + Wrap Up Time:
       C1  alice, Scheduling: queue 20; talk 270 incl. hold 30, wrap 45                 handle 315
       C2  abandoned after 95 s in queue (Abandoned Yes, phase Queue)
@@ -185,17 +187,16 @@ def test_twilio_flex_insights_conversations_report(tmp_path):
       C7  C1's caller again 45 min later, bob: queue 10; talk 90, wrap 15              handle 105
       C6  alice calls C1's caller (Outbound): its own volume, not a repeat
       C8  bob: queue 25; talk 200 incl. hold 20, wrap 25, External Cold Transfer        handle 225
-      C9  a chat (Communication Channel Chat): quarantined by the calls mapping
+      C9, C11-C15  chats and SMS: quarantined by the calls mapping (test below)
       C10 alice: queue 5; talk 60                                                      handle  60
-    The 9 Queue segments and C1's Missed Conversation (a reservation that rang unanswered) are quarantined.
+    The 13 Queue segments and C1's Missed Conversation (a reservation that rang unanswered) are quarantined.
     Offered 9 legs, 8 conversations; handled 6; SL population 8 (offered - the short abandon); SL 30 s: 20, 15,
     10, 25, 5 within, 50 not -> 5/8; abandon 1/8; ASA 125/6; AHT 1165/6; per conversation 1165/5 (C3 460);
     transfers 2/6 (1 internal, 1 external); FCR: C1 repeated by C7, C3, C7, C8 not, C10 still open -> 3/4."""
     report, row = kpis(tmp_path, "twilio_flex_insights_calls", FLEX, source_timezone="America/Chicago")
-    assert (report.rows_read, report.loaded, report.quarantined) == (21, 10, 11)
-    assert report.reasons == {
-        "not a Conversation segment (a queue, a missed reservation, ...): the leg and its times are on its Kind "
-        "Conversation segment": 10, "not a call (Communication Channel is not Call)": 1}
+    assert (report.rows_read, report.loaded, report.quarantined) == (30, 10, 20)
+    assert report.reasons == {NOT_A_LEG: 14,
+                              "not a call (load chats and messages with the twilio_flex_insights_chats mapping)": 6}
     check(row, {
         "contacts_offered": 9, "conversations_offered": 8, "contacts_handled": 6, "short_abandons": 1,
         "abandon_rate": 1 / 8, "service_level": 5 / 8, "asa_seconds": 125 / 6, "aht_seconds": 1165 / 6,
@@ -204,6 +205,28 @@ def test_twilio_flex_insights_conversations_report(tmp_path):
         "outbound_handled": 1,
     })
     assert b"5550100101" not in row["_stored"]
+
+
+def test_twilio_flex_insights_chats(tmp_path):
+    """The same report through the chats mapping: the Conversation segments whose Communication Channel is not Call
+    (seconds; handle = Talk Time + Wrap Up Time, no hold in messaging):
+      C9  web chat, alice: queue 30; talk 400, wrap 30 (no customer phone: no patient)   handle 430
+      C11 SMS, bob: queue 45; talk 600, wrap 60                                          handle 660
+      C12 web chat abandoned after 120 s in queue
+      C13 SMS, C11's sender 30 min later, alice: queue 20; talk 300, wrap 20             handle 320
+      C14 SMS started by alice (Outbound): its own volume
+      C15 SMS, bob: queue 10; talk 100, wrap 10                                          handle 110
+    Offered 5, handled 4; chat SL 60 s: 30, 45, 20, 10 within -> 4/5; abandon 1/5; ASA 105/4; AHT 1520/4;
+    FCR: C11 repeated by C13, C13 not, C15 still open, C9 without a patient -> 1/2."""
+    report, row = kpis(tmp_path, "twilio_flex_insights_chats", FLEX, source_timezone="America/Chicago")
+    assert (report.rows_read, report.loaded, report.quarantined) == (30, 6, 24)
+    assert report.reasons == {NOT_A_LEG: 14, "a call (load it with the twilio_flex_insights_calls mapping)": 10}
+    check(row, {
+        "contacts_offered": 5, "conversations_offered": 5, "contacts_handled": 4, "abandon_rate": 1 / 5,
+        "service_level": 4 / 5, "asa_seconds": 26.25, "aht_seconds": 380.0, "fcr_rate": 1 / 2, "fcr_pending": 1,
+        "outbound_contacts": 1, "outbound_handled": 1, "transfer_rate": 0.0,
+    })
+    assert b"5550100111" not in row["_stored"]
 
 
 def test_a_flex_time_that_is_not_whole_seconds_is_set_aside_not_rounded(tmp_path):
