@@ -56,8 +56,16 @@ def save_view(path: Path, view: SavedView, role: str) -> None:
     _write(Path(path), [*views, view])
 
 
-def delete_view(path: Path, owner: str, name: str) -> None:
-    _write(Path(path), [v for v in load_views(path) if (v.owner, v.name) != (owner, name)])
+def delete_view(path: Path, owner: str, name: str, user: str | None = None) -> None:
+    """Remove the owner's view of that name (shared ones too: a manager deletes the views they shared). `user`,
+    when given, must be the owner: nobody deletes another user's view, shared with them or not."""
+    if user is not None and user != owner:
+        raise ValueError("only the user who saved a view can delete it")
+    views = load_views(path)
+    kept = [v for v in views if (v.owner, v.name) != (owner, name)]
+    if len(kept) == len(views):
+        raise ValueError(f"no saved view {name!r} of {owner!r}")
+    _write(Path(path), kept)
 
 
 def views_for(path: Path, username: str, role: str) -> list[SavedView]:

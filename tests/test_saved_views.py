@@ -45,3 +45,35 @@ def test_opening_a_saved_view_restores_its_page_and_filters(sample_db, users_env
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Quality & compliance"
     assert at.multiselect(key="channel").value == ["sms"] and at.selectbox(key="period").value == "Last 4 weeks"
+
+
+def test_a_user_deletes_their_own_views_only(tmp_path):
+    path = views_file(tmp_path / "users.toml")
+    save_view(path, SavedView(name="Shared", owner="manager", page="", shared_roles=["partner"]), "manager")
+    save_view(path, SavedView(name="Mine", owner="harbor", page=""), "partner")
+    with pytest.raises(ValueError, match="only the user who saved a view"):
+        delete_view(path, "manager", "Shared", user="harbor")  # shared with harbor's role, not harbor's
+    with pytest.raises(ValueError, match="no saved view"):
+        delete_view(path, "harbor", "Nope", user="harbor")
+    delete_view(path, "manager", "Shared", user="manager")  # a manager deletes a view they shared
+    assert [(v.owner, v.name) for v in views_for(path, "harbor", "partner")] == [("harbor", "Mine")]
+
+
+def test_the_sidebar_deletes_a_view_after_confirming(sample_db, users_env, monkeypatch):
+    monkeypatch.setenv("CAREKPI_DB_PATH", str(sample_db.db_path))
+    monkeypatch.setenv("CAREKPI_PSEUDONYM_KEY", KEY)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    path = views_file(users_env)
+    save_view(path, SavedView(name="Billing", owner="manager", page="", shared_roles=["trainer"]), "manager")
+    save_view(path, SavedView(name="Keep", owner="manager", page=""), "manager")
+    at = login(AppTest.from_file(APP, default_timeout=90), "trainer").run()
+    assert [b.key for b in at.button if b.key and b.key.startswith("delete_view_")] == []  # not the trainer's
+    at = login(AppTest.from_file(APP, default_timeout=90), "manager").run()
+    assert not at.exception
+    at.button(key="delete_view_0").click().run()  # views by name: Billing, Keep
+    assert not at.exception, [e.value for e in at.exception]
+    assert [v.name for v in views_for(path, "manager", "manager")] == ["Keep"]
+    assert [v.name for v in views_for(path, "trainer", "trainer")] == []
+    assert any(s.value == "Deleted “Billing”." for s in at.success)
+    assert [b.label for b in at.button if b.key and b.key.startswith("saved_view_")] == ["Keep"]
