@@ -173,10 +173,11 @@ def test_talkdesk_calls_report(tmp_path):
 FLEX = EXAMPLES / "twilio_flex" / "conversations_report.csv"
 NOT_A_LEG = ("not a Conversation segment (a queue, a missed reservation, ...): the leg and its times are on its Kind "
              "Conversation segment")
+INTERNAL = "neither Inbound nor Outbound (an internal call between agents, or no direction): not a patient contact"
 
 
 def test_twilio_flex_insights_conversations_report(tmp_path):
-    """30 segments of a Flex Insights Conversations report (Chicago time), 21 of calls. Legs are the Kind Conversation segments,
+    """31 segments of a Flex Insights Conversations report (Chicago time), 22 of calls. Legs are the Kind Conversation segments,
     each with its Queue Time (seconds); handle = Talk Time (holds inside it) + Wrap Up Time:
       C1  alice, Scheduling: queue 20; talk 270 incl. hold 30, wrap 45                 handle 315
       C2  abandoned after 95 s in queue (Abandoned Yes, phase Queue)
@@ -189,13 +190,14 @@ def test_twilio_flex_insights_conversations_report(tmp_path):
       C8  bob: queue 25; talk 200 incl. hold 20, wrap 25, External Cold Transfer        handle 225
       C9, C11-C15  chats and SMS: quarantined by the calls mapping (test below)
       C10 alice: queue 5; talk 60                                                      handle  60
-    The 13 Queue segments and C1's Missed Conversation (a reservation that rang unanswered) are quarantined.
+    The 13 Queue segments, C1's Missed Conversation (a reservation that rang unanswered) and C16, an internal call
+    between agents, are quarantined.
     Offered 9 legs, 8 conversations; handled 6; SL population 8 (offered - the short abandon); SL 30 s: 20, 15,
     10, 25, 5 within, 50 not -> 5/8; abandon 1/8; ASA 125/6; AHT 1165/6; per conversation 1165/5 (C3 460);
     transfers 2/6 (1 internal, 1 external); FCR: C1 repeated by C7, C3, C7, C8 not, C10 still open -> 3/4."""
     report, row = kpis(tmp_path, "twilio_flex_insights_calls", FLEX, source_timezone="America/Chicago")
-    assert (report.rows_read, report.loaded, report.quarantined) == (30, 10, 20)
-    assert report.reasons == {NOT_A_LEG: 14,
+    assert (report.rows_read, report.loaded, report.quarantined) == (31, 10, 21)
+    assert report.reasons == {NOT_A_LEG: 14, INTERNAL: 1,
                               "not a call (load chats and messages with the twilio_flex_insights_chats mapping)": 6}
     check(row, {
         "contacts_offered": 9, "conversations_offered": 8, "contacts_handled": 6, "short_abandons": 1,
@@ -219,8 +221,8 @@ def test_twilio_flex_insights_chats(tmp_path):
     Offered 5, handled 4; chat SL 60 s: 30, 45, 20, 10 within -> 4/5; abandon 1/5; ASA 105/4; AHT 1520/4;
     FCR: C11 repeated by C13, C13 not, C15 still open, C9 without a patient -> 1/2."""
     report, row = kpis(tmp_path, "twilio_flex_insights_chats", FLEX, source_timezone="America/Chicago")
-    assert (report.rows_read, report.loaded, report.quarantined) == (30, 6, 24)
-    assert report.reasons == {NOT_A_LEG: 14, "a call (load it with the twilio_flex_insights_calls mapping)": 10}
+    assert (report.rows_read, report.loaded, report.quarantined) == (31, 6, 25)
+    assert report.reasons == {NOT_A_LEG: 14, "a call (load it with the twilio_flex_insights_calls mapping)": 11}
     check(row, {
         "contacts_offered": 5, "conversations_offered": 5, "contacts_handled": 4, "abandon_rate": 1 / 5,
         "service_level": 4 / 5, "asa_seconds": 26.25, "aht_seconds": 380.0, "fcr_rate": 1 / 2, "fcr_pending": 1,
