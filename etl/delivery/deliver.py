@@ -47,7 +47,10 @@ def deliver_due(settings: Settings, now: dt.datetime | None = None, only: list[s
                 sleep: Callable[[float], None] = time.sleep) -> RunSummary:
     now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     users = load_users(settings.users_file)
-    subs = load_subscriptions(subscriptions_file(settings), users)
+    path = subscriptions_file(settings)
+    # no subscriptions file where none was configured: no subscriptions, and the notices still go to managers
+    missing = settings.delivery.subscriptions_file is None and not path.exists()
+    subs = [] if missing else load_subscriptions(path, users)
     if only:
         unknown = sorted(set(only) - {s.name for s in subs})
         if unknown:
