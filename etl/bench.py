@@ -3,7 +3,9 @@
 Phases, measured in one run on one generated delivery of N contacts:
 1. reference: DuckDB's own read_csv of calls.csv and chats.csv into plain tables (no validation), the floor;
 2. full load of the delivery into an empty warehouse (validation, quarantine, pseudonyms, FCR, marts);
-3. incremental load of one more day into that warehouse;
+3. incremental load of one more day into that warehouse, and into a warehouse of half its history (the same day):
+   the seconds and the bytes the load writes (new table store files and the new serving snapshot), which must
+   follow the day, not the warehouse;
 4. the KPI query function on realistic filter and grouping combinations, cold and warm;
 5. a plain pandas implementation of FCR on the same data, for comparison.
 Loads and the reference run in child processes so their peak RSS can be read.
@@ -28,7 +30,8 @@ import duckdb
 from etl.generate import generate
 from etl.kpis import Filters, kpi_table
 from etl.settings import Settings
-from etl.warehouse import connect_read_only
+from etl.store import TABLES, current_files, store_dir
+from etl.warehouse import connect_read_only, snapshot_dir
 
 END = dt.date(2026, 11, 22)
 CONTACTS_PER_FIRST = 1.12  # each generated first contact brings 0.4 repeats; 0.8 of the daily rate are firsts
@@ -81,6 +84,30 @@ def timed_load(folder: Path, db: Path, key: str) -> dict:
     seconds, peak, out = _rss_of(code)
     rows = int(next(line.split()[1] for line in out.splitlines() if line.startswith("ROWS")))
     return {"seconds": seconds, "contacts": rows, "rows_per_second": rows / seconds, "peak_rss_mib": peak / 2**20}
+
+
+def _files(db: Path) -> dict[Path, int]:
+    """The warehouse's files (serving snapshots and table store) and their sizes."""
+    folders = (snapshot_dir(db), store_dir(db))
+    return {p: p.stat().st_size for folder in folders if folder.is_dir() for p in folder.rglob("*") if p.is_file()}
+
+
+def measured_load(folder: Path, db: Path, key: str) -> dict:
+    """timed_load, plus the bytes the load wrote: the files it added to the warehouse (the table store's new
+    partition files and manifest, and the new serving snapshot)."""
+    before = _files(db)
+    result = timed_load(folder, db, key)
+    added = {p: size for p, size in _files(db).items() if p not in before}
+    store_bytes = sum(size for p, size in added.items() if store_dir(db) in p.parents)
+    partitions = {p.parent for p in added if p.suffix == ".parquet"}
+    return {**result, "bytes_written": sum(added.values()), "store_bytes_written": store_bytes,
+            "snapshot_bytes_written": sum(added.values()) - store_bytes, "partitions_written": len(partitions)}
+
+
+def warehouse_size(db: Path) -> dict:
+    """The serving snapshot's size and the table store's current files' size."""
+    stored = sum(p.stat().st_size for table in TABLES for p in current_files(store_dir(db), table))
+    return {"serving_mib": Path(os.path.realpath(db)).stat().st_size / 2**20, "store_mib": stored / 2**20}
 
 
 def query_combinations(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[tuple[str, Filters, tuple]]:
@@ -175,6 +202,9 @@ def run(contacts: int, days: int, data_dir: Path, out_json: Path) -> dict:
     if not (full / "calls.csv").exists():
         print(f"generating {contacts:,} contacts over {days} days into {full} ...", flush=True)
         generate(full, days=days, seed=11, contacts_per_day=per_day, end=END, bad_rows=False)
+    half = data_dir / f"n{contacts}-d{days}" / "half"
+    if not (half / "calls.csv").exists():
+        generate(half, days=max(1, days // 2), seed=13, contacts_per_day=per_day, end=END, bad_rows=False)
     if not (next_day / "calls.csv").exists():
         generate(next_day, days=1, seed=12, contacts_per_day=per_day, end=END + dt.timedelta(days=1),
                  first_id=10**9 - 10**7, bad_rows=False)
@@ -190,19 +220,26 @@ def run(contacts: int, days: int, data_dir: Path, out_json: Path) -> dict:
         sql_fcr = con.execute("select count_if(fcr_resolved), count_if(fcr_eligible) from contact_facts").fetchone()
         con.close()
         print("incremental day ...", flush=True)
-        incremental = timed_load(next_day, db, key)
+        incremental = measured_load(next_day, db, key)
+        size = warehouse_size(db)
+        print("incremental day on half the history ...", flush=True)
+        half_db = work / "half" / "warehouse.duckdb"
+        half_load = timed_load(half, half_db, key)
+        incremental_half = {**measured_load(next_day, half_db, key), "warehouse_contacts": half_load["contacts"],
+                            **warehouse_size(half_db)}
         print("queries ...", flush=True)
         queries = query_timings(db, Settings(db_path=db, pseudonym_key=key))
         print("pandas FCR ...", flush=True)
         pandas = pandas_fcr(full)
-        db_mib = Path(os.path.realpath(db)).stat().st_size / 2**20
+        db_mib = size["serving_mib"] + size["store_mib"]
     results = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "duckdb": duckdb.__version__, "memory_gib": _memory_gib()},
-        "contacts": reference["rows"], "days": days, "warehouse_mib": db_mib,
+        "contacts": reference["rows"], "days": days, "warehouse_mib": db_mib, "warehouse": size,
         "reference": reference, "full_load": {**full_load, "ratio_to_reference":
                                               full_load["seconds"] / reference["seconds"]},
         "incremental": {**incremental, "ratio_to_full": incremental["seconds"] / full_load["seconds"]},
+        "incremental_half_history": incremental_half,
         "queries": queries,
         "query_worst_warm_p95_ms": max(q["warm_p95_ms"] for q in queries),
         "query_worst_cold_ms": max(q["cold_ms"] for q in queries),
@@ -221,11 +258,19 @@ def _memory_gib() -> float:
     return round(kib / 2**20, 1)
 
 
+def _written(load: dict, contacts: int) -> str:
+    return (f"{load['bytes_written'] / 2**20:,.2f} MiB into {contacts:,} contacts (store "
+            f"{load['store_bytes_written'] / 2**20:,.2f} MiB in {load['partitions_written']} partitions, serving "
+            f"snapshot {load['snapshot_bytes_written'] / 2**20:,.2f} MiB)")
+
+
 def format_results(r: dict) -> str:
     m = r["machine"]
     lines = [f"carekpi bench: {r['contacts']:,} contacts over {r['days']} days; {m['cpus']} cores, "
-             f"{m['memory_gib']} GiB, DuckDB {m['duckdb']}; warehouse {r['warehouse_mib']:,.0f} MiB", ""]
-    ref, full, inc = r["reference"], r["full_load"], r["incremental"]
+             f"{m['memory_gib']} GiB, DuckDB {m['duckdb']}; warehouse {r['warehouse_mib']:,.0f} MiB "
+             f"(serving snapshot {r['warehouse']['serving_mib']:,.1f} MiB, table store "
+             f"{r['warehouse']['store_mib']:,.1f} MiB)", ""]
+    ref, full, inc, half = r["reference"], r["full_load"], r["incremental"], r["incremental_half_history"]
     lines += [
         f"{'phase':<44}{'seconds':>10}{'rows/s':>12}{'peak RSS MiB':>14}{'ratio':>10}",
         f"{'1 reference read_csv (calls + chats)':<44}{ref['seconds']:>10.2f}{ref['rows'] / ref['seconds']:>12,.0f}"
@@ -234,8 +279,13 @@ def format_results(r: dict) -> str:
         f"{full['peak_rss_mib']:>14,.0f}{full['ratio_to_reference']:>9.2f}x",
         f"{'3 incremental day (ratio to full load)':<44}{inc['seconds']:>10.2f}{inc['rows_per_second']:>12,.0f}"
         f"{inc['peak_rss_mib']:>14,.0f}{inc['ratio_to_full']:>9.1%}",
+        f"{'3b incremental day, half the history':<44}{half['seconds']:>10.2f}{half['rows_per_second']:>12,.0f}"
+        f"{half['peak_rss_mib']:>14,.0f}",
         f"{'5 pandas FCR (read + compute)':<44}{r['pandas_fcr']['seconds']:>10.2f}{'':>12}"
         f"{r['pandas_fcr']['peak_rss_mib']:>14,.0f}",
+        "",
+        f"bytes written by the incremental day ({inc['contacts']:,} contacts): "
+        + "; ".join(_written(x, n) for x, n in ((half, half["warehouse_contacts"]), (inc, r["contacts"]))),
         "",
         f"{'4 KPI query':<44}{'groups':>8}{'cold ms':>10}{'p50 ms':>10}{'p95 ms':>10}",
     ]

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from etl import quarantine, sqlfiles
+from etl import quarantine, sqlfiles, store
 from etl.coaching.measures import topics
 from etl.contract import FILE_SPECS, FileSpec
 from etl.csv_reader import LoadError, read_header, read_raw, reader_names
@@ -101,8 +101,10 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
     started = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
     params = load_parameters(settings, mapping, started)
     timings: dict[str, float] = {}
-    with _timed(timings, "snapshot copy and swap"), writable_snapshot(settings.db_path, settings.load_memory_limit) as con:
-        lock_down(con, readable([path for _, path in files], mapping), [snapshot_dir(settings.db_path)])
+    with _timed(timings, "snapshot copy and swap"), writable_snapshot(settings.db_path, settings.load_memory_limit,
+                                                                      lambda phase: on_phase(phase)) as con:
+        lock_down(con, readable([path for _, path in files], mapping),
+                  [snapshot_dir(settings.db_path), store.store_dir(settings.db_path)])
         sqlfiles.run(con, "macros.sql")
         sqlfiles.run(con, "merge/touched.sql")
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
@@ -121,7 +123,7 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
             {"load_id": load_id, "started": started, "sources": json.dumps([str(f) for f in folders]),
              "report": report.to_json()},
         )
-        on_phase("checkpoint and swap")  # everything is written; leaving the block checkpoints and swaps it in
+        on_phase("store write")  # leaving the block writes the touched partitions, checkpoints and swaps it in
     return report
 
 
@@ -238,10 +240,8 @@ def facts_settings(settings: Settings) -> str:
 
 
 def _build_state(con: duckdb.DuckDBPyConnection) -> dict:
-    built = con.execute("select count(*) from duckdb_tables() where table_name = 'contact_facts' "
-                        "and not temporary").fetchone()[0] > 0
     return {
-        "built": built,
+        "built": store.built(con, "contact_facts"),
         "horizon": con.execute("select max(offered_at) from contacts").fetchone()[0],
         "roster": tuple(sqlfiles.query(con, "queries/roster_fingerprint.sql").iloc[0]),
         "settings": (con.execute("select any_value(settings_json) from build_settings").fetchone() or [None])[0],
@@ -268,6 +268,8 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool
     if not full:
         sqlfiles.run(con, "contacts/day_scope.sql")
     sqlfiles.run(con, "contacts/contact_facts.sql")
+    if full:
+        store.replace(con, "contact_facts", "facts_view")
     sqlfiles.run(con, "contacts/replace_facts.sql" if full else "contacts/merge_facts.sql")
     sqlfiles.run(con, "marts/kpi_grain.sql")
     sqlfiles.run(con, "marts/qa_item_grain.sql")

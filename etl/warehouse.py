@@ -6,6 +6,11 @@ it copies it to a working file, loads there, checkpoints, renames it to a new ve
 name, so a long-running reader that reconnects gets the new data (DuckDB caches open databases by path), while a
 reader still holding the previous snapshot keeps reading it. A load that fails or is killed leaves only a working
 file behind, which the next load removes. The newest KEEP snapshots are kept. One load at a time, by a lock.
+
+Contacts and contact facts are not in the snapshot file: they live in the table store beside it (etl/store.py), and
+the snapshot holds views naming the store files of its version. The load writes the partitions it touched as new
+files before the swap; after it, the store's manifest.json names the new version and what no kept snapshot names is
+removed. So the snapshot copy stays small and the swap still commits everything at once.
 """
 
 from __future__ import annotations
@@ -15,12 +20,12 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 
-from etl import sqlfiles
+from etl import sqlfiles, store
 from etl.safe_files import DIR_MODE, FILE_MODE, private_opener
 
 WORK_SUFFIX = ".loading"
@@ -61,12 +66,17 @@ def snapshot_id(db_path: Path) -> str:
 
 
 @contextlib.contextmanager
-def writable_snapshot(db_path: Path, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield a connection to a working copy of the warehouse; swap it in only if the block finishes.
-    `memory_limit` caps DuckDB's memory (it spills to a folder beside the snapshots beyond it)."""
+def writable_snapshot(db_path: Path, memory_limit: str | None = None,
+                      on_phase: Callable[[str], None] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to a working copy of the warehouse, with the stored tables attached (etl/store.py); write
+    the store's touched partitions and swap it in only if the block finishes. `memory_limit` caps DuckDB's memory
+    (it spills to a folder beside the snapshots beyond it); `on_phase` is told "checkpoint and swap" once the store
+    files are written (the crash proof kills the load there)."""
     db_path = Path(db_path)
     snapshots = snapshot_dir(db_path)
     snapshots.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    root = store.store_dir(db_path)
+    root.mkdir(exist_ok=True, mode=DIR_MODE)
     with open(db_path.with_name(db_path.name + ".lock"), "w", opener=private_opener) as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -84,7 +94,11 @@ def writable_snapshot(db_path: Path, memory_limit: str | None = None) -> Iterato
         try:
             con.execute("set TimeZone = 'UTC'")
             sqlfiles.run(con, "schema.sql")
+            store.attach(con, root)
+            store.publish(root, store.manifest_of(con)["version"])  # in case a load was killed right after its swap
             yield con
+            store.flush(con, root, target.stem)
+            (on_phase or _no_phase)("checkpoint and swap")
             con.execute("checkpoint")
             con.close()
             _fsync(work)
@@ -94,7 +108,13 @@ def writable_snapshot(db_path: Path, memory_limit: str | None = None) -> Iterato
             con.close()
             _remove(work)
             raise
+        store.publish(root, target.stem)
         _prune(snapshots, keep=current_file(db_path))
+        store.prune(root, {path.stem for path in snapshots.glob("*.duckdb")})
+
+
+def _no_phase(phase: str) -> None:
+    return None
 
 
 def _point(db_path: Path, target: Path) -> None:

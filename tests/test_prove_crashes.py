@@ -23,6 +23,7 @@ import pytest
 from etl.generate import generate
 from etl.load import load
 from etl.settings import Settings
+from etl.store import TABLES, current_files, store_dir
 from etl.warehouse import connect_read_only, current_file, snapshot_dir
 
 pytestmark = pytest.mark.prove
@@ -50,9 +51,20 @@ etl.load.load([Path(sys.argv[1])], Settings(db_path=Path(sys.argv[2]), pseudonym
               now=dt.datetime(2026, 3, 10, tzinfo=dt.UTC))
 """
 PER_FILE = ("read csv", "staging (validate, type, pseudonymise)", "quarantine", "merge")
-# 20 kill points: the start, each per-file phase of the 1st, 2nd, 4th and 6th file, and the last phases
+# 21 kill points: the start, each per-file phase of the 1st, 2nd, 4th and 6th file, and the last phases (the store
+# write: before the touched partitions are written, and after, just before the checkpoint and swap)
 KILL_POINTS = ([("snapshot copy and swap", 1)] + [(phase, n) for n in (1, 2, 4, 6) for phase in PER_FILE]
-               + [("read csv", 5), ("contact facts and marts", 1), ("checkpoint and swap", 1)])
+               + [("read csv", 5), ("contact facts and marts", 1), ("store write", 1), ("checkpoint and swap", 1)])
+
+
+def store_state(db: Path) -> str:
+    """The table store as readers see it: the current manifest and the bytes of every file it names."""
+    root = store_dir(db)
+    digest = hashlib.sha256((root / "manifest.json").read_bytes())
+    for table in TABLES:
+        for path in current_files(root, table):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def fingerprint(db: Path) -> dict[str, str]:
@@ -88,6 +100,7 @@ def test_a_killed_load_never_changes_the_warehouse(tmp_path, deliveries):
     db = tmp_path / "killed" / "w.duckdb"
     load([deliveries["base"]], Settings(db_path=db, pseudonym_key=KEY), now=NOW)
     before = hashlib.sha256(current_file(db).read_bytes()).hexdigest()
+    store_before, tables_before = store_state(db), fingerprint(db)
     kills = []
     for phase, n in KILL_POINTS:
         process = subprocess.Popen([sys.executable, "-c", LOAD_SCRIPT, str(deliveries["big"]), str(db), KEY, phase,
@@ -101,14 +114,19 @@ def test_a_killed_load_never_changes_the_warehouse(tmp_path, deliveries):
         process.wait()
         process.stdout.close()
         assert hashlib.sha256(current_file(db).read_bytes()).hexdigest() == before, (phase, n)
+        assert store_state(db) == store_before, (phase, n)
         kills.append((phase, n))
-    assert len(kills) == 20
+    assert len(kills) == 21
+    assert fingerprint(db) == tables_before  # what a reader sees after 21 killed loads: the previous snapshot
     leftovers = list(snapshot_dir(db).glob("*.loading*"))
+    store_files = {p for p in store_dir(db).rglob("*.parquet")}
+    orphans = store_files - {p for table in TABLES for p in current_files(store_dir(db), table)}
     load([deliveries["big"]], Settings(db_path=db, pseudonym_key=KEY), now=NOW)
     assert list(snapshot_dir(db).glob("*.loading*")) == []
+    assert orphans and not any(p.exists() for p in orphans)  # the store files of killed loads are removed
     assert fingerprint(db) == expected
     print(f"kills survived: {len(kills)} at named phases; working files left by killed loads before the re-run: "
-          f"{len(leftovers)}")
+          f"{len(leftovers)}; store files they left (removed by the re-run): {len(orphans)}")
 
 
 def duplicates(db: Path) -> dict[str, int]:

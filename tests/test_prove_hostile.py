@@ -12,8 +12,9 @@ from etl.contract import FILE_SPECS
 from etl.load import load
 from etl.settings import Settings
 from etl.views import quarantine_rows
-from etl.warehouse import connect_read_only, snapshot_dir
+from etl.warehouse import connect_read_only
 from tests.hostile_delivery import FILES, MARKERS, found_markers, write_hostile_delivery
+from tests.store_bytes import stored_bytes
 
 pytestmark = pytest.mark.prove
 KEY = "hostile-key-0123456789abcdef"
@@ -52,7 +53,9 @@ def warehouse_text(db) -> str:
     """Every value of every table of the warehouse, as text (what a query could ever show)."""
     con = connect_read_only(db)
     try:
-        tables = [r[0] for r in con.execute("select table_name from duckdb_tables() where not temporary").fetchall()]
+        tables = [r[0] for r in con.execute("select table_name from duckdb_tables() where not temporary union all "
+                                            "select view_name from duckdb_views() where not internal").fetchall()]
+        assert {"contacts", "contact_facts"} <= set(tables)  # the table store's views
         return "\n".join(str(row) for t in tables for row in con.execute(f'select * from "{t}"').fetchall())
     finally:
         con.close()
@@ -60,9 +63,9 @@ def warehouse_text(db) -> str:
 
 def test_no_planted_identifier_in_the_warehouse_files_or_tables(hostile):
     _, settings, _ = hostile
-    files = [p for p in [settings.db_path, *snapshot_dir(settings.db_path).rglob("*")] if p.is_file()]
+    files = stored_bytes(settings.db_path)  # the snapshots and the table store's files (decoded too)
     assert files
-    found = {str(p.name): found_markers(p.read_bytes()) for p in files}  # a `strings` scan of the bytes
+    found = {str(p.name): found_markers(data) for p, data in files.items()}  # a `strings` scan of the bytes
     assert all(markers == [] for markers in found.values()), found
     assert found_markers(warehouse_text(settings.db_path)) == []
 

@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from etl.cli import main
 from etl.pseudonym import pseudonym
-from etl.warehouse import snapshot_dir
 from tests.conftest import AGENTS, CALL_HEADER, CHATS, QA, QUEUES, SURVEYS, login, write_delivery
+from tests.store_bytes import stored_bytes
 
 pytestmark = pytest.mark.prove
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,10 +73,8 @@ def test_no_planted_identifier_in_the_warehouse_report_or_exports(warehouse, cap
                      "queue", "--format", fmt]) == 0
     out = capsys.readouterr()
     assert leaks(out.out) == [] and leaks(out.err) == []
-    for path in [db, *snapshot_dir(db).glob("*")]:
-        if path.is_file():
-            data = path.read_bytes()
-            assert [p for p in PLANTED if p.encode() in data] == [], path
+    for path, data in stored_bytes(db).items():  # the snapshots and the table store's files (decoded too)
+        assert [p for p in PLANTED if p.encode() in data] == [], path
 
 
 def test_no_planted_identifier_on_any_page(warehouse, users_env, monkeypatch):

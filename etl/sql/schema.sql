@@ -1,5 +1,6 @@
 -- The warehouse's stored tables. Derived tables (contact_facts and the marts) are rebuilt by each load.
--- No table holds a patient reference: contacts keep only the keyed pseudonym.
+-- No table holds a patient reference: contacts keep only the keyed pseudonym. Contacts and contact_facts live in
+-- the table store (etl/store.py); schema_contacts.sql defines contacts for a new warehouse or one from before it.
 
 create table if not exists loads (
     load_id integer,
@@ -47,46 +48,6 @@ create table if not exists queues (
     sl_threshold_seconds integer,
     load_id integer
 );
-
-create table if not exists contacts (
-    contact_id varchar,
-    channel varchar,
-    patient_pseudonym varchar,
-    queue varchar,
-    reason varchar,
-    agent_id varchar,
-    offered_at timestamp,
-    handled_at timestamp,
-    ended_at timestamp,
-    hold_seconds integer,
-    acw_seconds integer,
-    transferred boolean,
-    escalated_clinical boolean,
-    resolved boolean,
-    load_id integer
-);
-
--- Contract v2 (issue 11): added as columns so that a warehouse built before them keeps its contacts. A contact
--- stored before them reads as one inbound, queued leg of its own conversation (see contact_facts.sql).
-alter table contacts add column if not exists conversation_id varchar;
-
-alter table contacts add column if not exists direction varchar;
-
-alter table contacts add column if not exists queued boolean;
-
-alter table contacts add column if not exists end_reason varchar;
-
-alter table contacts add column if not exists transfer_type varchar;
-
-alter table contacts add column if not exists talk_seconds integer;
-
-update contacts
-set conversation_id = contact_id,
-    direction = 'inbound',
-    queued = true,
-    end_reason = case when handled_at is null then 'abandoned' end,
-    transfer_type = case when transferred then 'internal' end
-where conversation_id is null;
 
 create table if not exists surveys (
     survey_id varchar,

@@ -1,5 +1,7 @@
--- Incremental: the facts in scope are recomputed. Only the days of facts that actually changed (old or new
--- version) join the day scope, so the marts recompute as few days as the new data can change.
+-- Incremental: the facts in scope are recomputed; only the rows that actually changed (old or new version) go to
+-- the load's changes to the table store (contact_facts_dropped / contact_facts_added, see etl/store.py), so only
+-- their partitions are rewritten, and only their days join the day scope, so the marts recompute as few days as
+-- the new data can change.
 create or replace temp table new_scope_facts as
 select * from facts_view;
 
@@ -7,13 +9,19 @@ create or replace temp table old_scope_facts as
 select * from contact_facts
 where contact_id in (select contact_id from fact_scope);
 
+create or replace temp table changed_new_facts as
+select * from new_scope_facts except all select * from old_scope_facts;
+
+create or replace temp table changed_old_facts as
+select * from old_scope_facts except all select * from new_scope_facts;
+
 insert into day_scope
-select day from (select * from new_scope_facts except all select * from old_scope_facts)
+select day from changed_new_facts
 union
-select day from (select * from old_scope_facts except all select * from new_scope_facts);
+select day from changed_old_facts;
 
-delete from contact_facts
-where contact_id in (select contact_id from fact_scope);
+insert into contact_facts_dropped
+select contact_id, strftime(offered_at::date, '%Y-%m-%d') from changed_old_facts;
 
-insert into contact_facts
-select * from new_scope_facts;
+insert into contact_facts_added
+select * from changed_new_facts;

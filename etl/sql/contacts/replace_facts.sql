@@ -1,7 +1,5 @@
--- Full rebuild: every contact's facts, and every day in the day scope (so the marts are rebuilt whole).
-create or replace table contact_facts as
-select * from facts_view;
-
+-- Full rebuild: every contact's facts (materialised by etl/store.py's replace into contact_facts_added, which the
+-- load writes to the table store), and every day in the day scope (so the marts are rebuilt whole).
 delete from day_scope;
 
 insert into day_scope

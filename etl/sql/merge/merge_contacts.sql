@@ -1,8 +1,10 @@
--- Valid staged contacts replace any stored contact with the same id (a re-delivery), then are inserted.
--- The patients of replaced contacts and the ids of all merged contacts are noted for the incremental rebuild.
+-- Valid staged contacts replace any stored contact with the same id (a re-delivery), then are inserted: into the
+-- load's changes to the table store (contacts_dropped: the replaced ids and their partitions; contacts_added, see
+-- etl/store.py). The patients of replaced contacts and the ids of all merged contacts are noted for the incremental
+-- rebuild.
 -- The last statement returns the number of replaced rows.
 create or replace temp table replaced as
-select c.contact_id, c.patient_pseudonym, c.conversation_id
+select c.contact_id, c.patient_pseudonym, c.conversation_id, c.offered_at
 from contacts c
 semi join staged s on s.contact_id = c.contact_id and s.error is null;
 
@@ -12,10 +14,13 @@ select patient_pseudonym from replaced where patient_pseudonym is not null;
 insert into touched_conversations
 select conversation_id from replaced;
 
-delete from contacts
+insert into contacts_dropped
+select contact_id, strftime(offered_at::date, '%Y-%m-%d') from replaced;
+
+delete from contacts_added
 where contact_id in (select contact_id from replaced);
 
-insert into contacts by name
+insert into contacts_added by name
 select
     contact_id, channel, patient_pseudonym, queue, reason, agent_id, offered_at, handled_at, ended_at,
     hold_seconds, acw_seconds, transferred, escalated_clinical, resolved, $load_id as load_id,

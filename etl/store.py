@@ -1,0 +1,203 @@
+"""The table store: contacts and contact facts as plain Parquet files in day partitions beside the warehouse, so a
+load writes only the partitions its delivery touches and Spark (or any Parquet reader) reads them as they are.
+
+    <db>.store/<table>/offered_day=YYYY-MM-DD/<version>-<n>.parquet   (UTC day of offered_at; see docs/storage.md)
+    <db>.store/manifests/<version>.json   per kept snapshot: the files of every partition of every table
+    <db>.store/manifest.json              a copy of the current one, for other engines
+
+A file is never changed once written. A load writes the partitions it touched as new files named by its version and
+a new manifest, and the warehouse snapshot it swaps in (etl/warehouse.py) holds views naming exactly those files:
+that swap is the one commit point. A killed load leaves only unnamed files, which the next load removes; the files of
+the KEEP snapshots still on disk are kept for their readers.
+
+During a load, `contacts` and `contact_facts` are temp views over the stored files minus the rows the load drops
+(temp table <t>_dropped: key and partition) plus the rows it adds (<t>_added), so the load's SQL reads them as tables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+import duckdb
+
+from etl import sqlfiles
+from etl.safe_files import DIR_MODE, private_opener, private_umask
+
+TABLES = ("contacts", "contact_facts")  # identifiers interpolated below come only from this tuple
+KEY = "contact_id"
+PARTITION = "offered_day"
+DAY = "strftime(offered_at::date, '%Y-%m-%d')"
+
+
+def store_dir(db_path: Path) -> Path:
+    return Path(db_path).with_name(Path(db_path).name + ".store")
+
+
+def current_files(root: Path, table: str) -> list[Path]:
+    """The files of a table in the current manifest (what another engine reads), oldest partition first."""
+    manifest = json.loads((Path(root) / "manifest.json").read_text())
+    return [Path(root) / f for part in sorted(manifest["tables"].get(table, {})) for f in
+            manifest["tables"][table][part]]
+
+
+def built(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the table has been written to the store (its column template is kept in the warehouse)."""
+    return con.execute("select count(*) from duckdb_tables() where table_name = $t and not temporary",
+                       {"t": f"{table}_template"}).fetchone()[0] > 0
+
+
+def attach(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """Make the stored tables readable (and changeable through <t>_added / <t>_dropped) in a load's connection.
+    A warehouse that still holds contacts (or contact facts) as tables has them moved into the store."""
+    con.execute("create table if not exists store_manifest (manifest_json varchar)")
+    con.execute("create or replace temp table store_replaced (table_name varchar)")
+    if _table_type(con, "contacts") != "VIEW":  # a new warehouse or one from before the store
+        sqlfiles.run(con, "schema_contacts.sql")
+        con.execute("create or replace table contacts_template as select * from contacts limit 0")
+        con.execute("create or replace temp table contacts_added as select * from contacts")
+        con.execute("drop table contacts")
+        replace(con, "contacts")
+    if _table_type(con, "contact_facts") == "BASE TABLE":  # facts from before the store: rebuilt in full
+        con.execute("drop table contact_facts")
+    files = manifest_of(con)["tables"]
+    for table in TABLES:
+        if built(con, table) and not _replaced(con, table):
+            source = _source(root, table, [f for part in files.get(table, {}).values() for f in part])
+            con.execute(f"create or replace temp view store_{table} as {source}")
+            con.execute(f"create or replace temp table {table}_added as select * from {table}_template limit 0")
+            con.execute(f"create or replace temp table {table}_dropped ({KEY} varchar, {PARTITION} varchar)")
+            con.execute(f"create or replace temp view {table} as select * from store_{table} "
+                        f"anti join (select {KEY} from {table}_dropped union all select {KEY} from {table}_added) "
+                        f"using ({KEY}) union all select * from {table}_added")
+
+
+def replace(con: duckdb.DuckDBPyConnection, table: str, query: str | None = None) -> None:
+    """Replace a table whole: its rows become <t>_added (from `query`, a fixed view name, when given)."""
+    if query is not None:
+        con.execute(f"create or replace temp table {table}_added as select * from {query}")
+    con.execute(f"create or replace table {table}_template as select * from {table}_added limit 0")
+    con.execute(f"create or replace temp table {table}_dropped ({KEY} varchar, {PARTITION} varchar)")
+    con.execute("insert into store_replaced values ($t)", {"t": table})
+    con.execute(f"create or replace temp view {table} as select * from {table}_added")
+
+
+def flush(con: duckdb.DuckDBPyConnection, root: Path, version: str) -> dict:
+    """Write the touched partitions as new files and the manifest naming every current file; point the
+    warehouse's views at them. Returns the new manifest."""
+    manifest = manifest_of(con)
+    for table in TABLES:
+        if _exists(con, f"{table}_added"):
+            manifest["tables"][table] = _write_table(con, root, table, version, manifest["tables"].get(table, {}))
+    manifest["version"] = version
+    _write_json(root / "manifests" / f"{version}.json", manifest)
+    con.execute("delete from store_manifest")
+    con.execute("insert into store_manifest values ($m)", {"m": json.dumps(manifest, sort_keys=True)})
+    for table in TABLES:
+        if table in manifest["tables"]:
+            files = [f for part in manifest["tables"][table].values() for f in part]
+            con.execute(f"create or replace view main.{table} as {_source(root, table, files)}")
+    return manifest
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, root: Path, table: str, version: str,
+                 partitions: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Rewrite the partitions holding added or dropped rows; return the table's new partition -> files map."""
+    touched = {row[0] for row in con.execute(
+        f"select distinct {DAY} from {table}_added union select {PARTITION} from {table}_dropped").fetchall()}
+    if _replaced(con, table):
+        partitions = {}
+    kept = {part: files for part, files in partitions.items() if part not in touched}
+    old = [f for part, files in partitions.items() if part in touched for f in files]
+    if not touched:
+        return kept
+    source = f"select * from {table}_added"
+    if old:
+        source = (f"select * from {_scan(root, old)} anti join (select {KEY} from {table}_dropped union all "
+                  f"select {KEY} from {table}_added) using ({KEY}) union all {source}")
+    folder = root / table
+    with private_umask():
+        con.execute(f"copy (select *, {DAY} as {PARTITION} from ({source})) to {_literal(folder)} "
+                    f"(format parquet, compression zstd, partition_by ({PARTITION}), "
+                    f"filename_pattern {_literal(version + '-{i}')}, overwrite_or_ignore)")
+    for path in folder.glob(f"{PARTITION}=*/{version}-*.parquet"):
+        part = path.parent.name.split("=", 1)[1]
+        kept.setdefault(part, []).append(str(path.relative_to(root)))
+    return {part: sorted(files) for part, files in sorted(kept.items())}
+
+
+def manifest_of(con: duckdb.DuckDBPyConnection) -> dict:
+    """The manifest the warehouse (this working copy) was built with."""
+    row = con.execute("select any_value(manifest_json) from store_manifest").fetchone()
+    return json.loads(row[0]) if row and row[0] else {"version": None, "tables": {}}
+
+
+def publish(root: Path, version: str) -> None:
+    """Make a committed version's manifest the current one (manifest.json), atomically."""
+    source = root / "manifests" / f"{version}.json"
+    if source.is_file():
+        _write_json(root / "manifest.json", json.loads(source.read_text()))
+
+
+def prune(root: Path, versions: set[str]) -> None:
+    """Remove the manifests of versions no longer kept and every file none of the kept manifests names (old
+    versions, and what killed loads left)."""
+    named: set[Path] = set()
+    for manifest in (root / "manifests").glob("*.json"):
+        if manifest.stem in versions:
+            tables = json.loads(manifest.read_text())["tables"]
+            named |= {root / f for parts in tables.values() for files in parts.values() for f in files}
+        else:
+            manifest.unlink()
+    for stale in (root / "manifests").glob("*.tmp"):
+        stale.unlink()
+    for table in TABLES:
+        for path in (root / table).glob(f"{PARTITION}=*/*"):
+            if path not in named:
+                path.unlink()
+        for folder in (root / table).glob(f"{PARTITION}=*"):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
+
+
+def _source(root: Path, table: str, files: list[str]) -> str:
+    if not files:
+        return f"select * from {table}_template"
+    return f"select * from {_scan(root, files)}"
+
+
+def _scan(root: Path, files: list[str]) -> str:
+    listed = ", ".join(_literal(root / f) for f in sorted(files))
+    return f"read_parquet([{listed}], hive_partitioning = false)"
+
+
+def _literal(path: Path | str) -> str:
+    """A file path as a SQL string literal (paths come from the store's own layout; quotes doubled)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _table_type(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    row = con.execute("select table_type from information_schema.tables where table_schema = 'main' "
+                      "and table_name = $n", {"n": name}).fetchone()
+    return row[0] if row else None
+
+
+def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return con.execute("select count(*) from duckdb_tables() where table_name = $n", {"n": name}).fetchone()[0] > 0
+
+
+def _replaced(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute("select count(*) from store_replaced where table_name = $t", {"t": table}).fetchone()[0] > 0
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Write a JSON file atomically (a temporary file, fsynced, renamed over it)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    work = path.with_name(path.name + ".tmp")
+    with open(work, "w", opener=private_opener) as handle:
+        json.dump(data, handle, indent=1, sort_keys=True)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(work, path)
