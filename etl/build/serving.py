@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from etl import store
 from etl.build.runner import DUCKDB_FILE
 from etl.load import facts_settings
 from etl.settings import Settings
@@ -48,7 +49,12 @@ def refresh(settings: Settings, engine: str, outputs: Path) -> dict[str, int]:
                                  f"({len(built)} against {len(columns)}): load first, then build")
             select = ", ".join(f'cast("{name}" as {data_type}) as "{name}"' for name, data_type in columns)
             order = "day, hour" if "hour" in built else "day"
-            con.execute(f"create or replace table {table} as select {select} from {source} order by {order}", params)
+            if table in store.TABLES:  # kept in the table store (etl/store.py): replaced there, in the same swap
+                con.execute(f"create or replace temp table built_{table} as select {select} from {source}", params)
+                store.replace(con, table, f"built_{table}")
+            else:
+                con.execute(f"create or replace table {table} as select {select} from {source} order by {order}",
+                            params)
             rows[table] = con.execute(f"select count(*) from {table}").fetchone()[0]
         con.execute("delete from build_settings")
         con.execute("insert into build_settings values ($s)", {"s": facts_settings(settings)})
