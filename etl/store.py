@@ -52,6 +52,7 @@ def built(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 def attach(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     """Make the stored tables readable (and changeable through <t>_added / <t>_dropped) in a load's connection.
     A warehouse that still holds contacts (or contact facts) as tables has them moved into the store."""
+    con.execute("set parquet_metadata_cache = true")  # the load scans the stored files several times
     con.execute("create table if not exists store_manifest (manifest_json varchar)")
     con.execute("create or replace temp table store_replaced (table_name varchar)")
     if _table_type(con, "contacts") != "VIEW":  # a new warehouse or one from before the store

@@ -52,6 +52,7 @@ def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
         raise FileNotFoundError(f"no warehouse at {db_path}: run `carekpi load DIR --db {db_path}` first")
     con = duckdb.connect(str(current_file(db_path)), read_only=True)
     con.execute("set TimeZone = 'UTC'")
+    con.execute("set parquet_metadata_cache = true")  # the table store's file footers, read once per connection
     return con
 
 
