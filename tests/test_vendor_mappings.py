@@ -231,9 +231,13 @@ def test_twilio_flex_insights_chats(tmp_path):
     assert b"5550100111" not in row["_stored"]
 
 
-def test_a_flex_time_that_is_not_whole_seconds_is_set_aside_not_rounded(tmp_path):
+def test_a_flex_time_that_is_not_whole_seconds_or_a_segment_in_progress_is_set_aside(tmp_path):
     source = tmp_path / "report.csv"
-    source.write_text(FLEX.read_text().replace(",270,30,45", ",270.4,30,45"))  # C1's Talk Time
+    source.write_text(FLEX.read_text().replace(",270,30,45", ",270.4,30,45")  # C1's Talk Time: never rounded
+                      .replace("Conversation,Call,Inbound,2026-01-14,15:00:05", "Conversation in Progress,Call,Inbound,"
+                               "2026-01-14,15:00:05"))  # C10, exported while the agent was still on it
     report, row = kpis(tmp_path, "twilio_flex_insights_calls", source, source_timezone="America/Chicago")
     assert report.reasons["a time (Queue, Ring, Talk, Hold or Wrap Up Time) is not a whole number of seconds"] == 1
-    assert (report.loaded, row["contacts_handled"]) == (9, 5)
+    assert report.reasons["still in progress when the report was exported (Kind Conversation in Progress): a later "
+                          "export has it complete"] == 1
+    assert (report.loaded, row["contacts_handled"]) == (8, 4)
