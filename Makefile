@@ -7,7 +7,7 @@ PORT ?= 8501
 # The sample data's pseudonym key lives in var/ (never in git); real deployments set CAREKPI_PSEUDONYM_KEY.
 export CAREKPI_PSEUDONYM_KEY_FILE ?= $(CURDIR)/var/pseudonym.key
 
-.PHONY: run test install install-test load clean bench prove
+.PHONY: run test install install-test load clean bench prove plotly-bundle
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ prove: install-test
 
 bench: install
 	$(BIN)/carekpi bench --contacts $(or $(N),10000000)
+
+# The HTML report's plotly.js (scatter, bar and pie only), vendored in etl/assets/plotly/ (see SOURCE.md there);
+# run this only to move to another plotly.js version (npm needed; `make run` and `make test` never need it).
+PLOTLY_JS ?= 4.1.1
+plotly-bundle:
+	rm -rf $(VENV)/plotly-bundle && mkdir -p $(VENV)/plotly-bundle
+	cd $(VENV)/plotly-bundle && npm pack --silent plotly.js-basic-dist-min@$(PLOTLY_JS) && tar xzf *.tgz
+	cp $(VENV)/plotly-bundle/package/plotly-basic.min.js $(VENV)/plotly-bundle/package/LICENSE etl/assets/plotly/
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts

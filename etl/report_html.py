@@ -1,7 +1,9 @@
 """The partner report as one self-contained HTML page (and, printed by headless Chromium, the PDF).
 
-The page embeds plotly.js once (about 4.6 MB): its trend charts stay interactive and it opens offline with no
-outside request. The PDF, printed from it, is the small file to send. For print: no Plotly toolbar, a heading
+The page embeds plotly.js once: the vendored basic bundle (scatter, bar and pie only: 1.19 MB instead of the full
+4.6 MB; etl/assets/plotly/SOURCE.md), so its trend charts stay interactive and it opens offline with no outside
+request; the report is about 1.2 MB. Should plotly.py ever write figures for another plotly.js version than the
+vendored one, the full bundle plotly.py ships is embedded instead (a larger file, never a broken chart). The PDF, printed from it, is the small file to send. For print: no Plotly toolbar, a heading
 never left alone at a page foot (it keeps with what follows), tables and charts never split across pages, and a
 week the period holds only part of is marked "partial".
 """
@@ -9,8 +11,11 @@ week the period holds only part of is marked "partial".
 from __future__ import annotations
 
 import html
+from functools import cache
+from importlib.resources import files
 
 import pandas as pd
+import plotly.offline
 
 from etl.charts import kpi_trend_chart
 from etl.kpis import KPI_BY_NAME, Kpi, all_kpis
@@ -19,6 +24,8 @@ from etl.reports import HEADLINE, ReportData
 CLASS = {"on target": "green", "near target": "amber", "off target": "red"}
 TRENDS = ("service_level", "abandon_rate", "fcr_rate", "csat_top2_rate")
 CHART_WIDTH, CHART_HEIGHT = 520, 300
+PLOTLY_JS_VERSION = "4.1.1"  # of etl/assets/plotly/plotly-basic.min.js
+BASIC_TRACES = {"scatter", "bar", "pie"}
 STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; break-inside: avoid; page-break-inside: avoid; }
@@ -66,8 +73,16 @@ def _table_html(rows: pd.DataFrame, group_title: str) -> str:
     return f"<table><tr><th>{html.escape(group_title)}</th>{head}</tr>{''.join(body)}</table>"
 
 
+@cache
+def plotly_script() -> str:
+    """The plotly.js the report embeds: the vendored basic bundle when it is the version plotly.py writes for."""
+    if plotly.offline.get_plotlyjs_version() != PLOTLY_JS_VERSION:
+        return plotly.offline.get_plotlyjs()
+    return (files("etl") / "assets" / "plotly" / "plotly-basic.min.js").read_text(encoding="utf-8")
+
+
 def _charts(data: ReportData) -> str:
-    charts, embedded = [], False
+    charts, drawn = [], False
     for name in TRENDS:
         kpi = KPI_BY_NAME[name]
         frame = data.weekly.dropna(subset=[name])
@@ -80,11 +95,14 @@ def _charts(data: ReportData) -> str:
                           legend=dict(orientation="h", y=-0.45))
         fig.update_xaxes(automargin=True, tickangle=0)
         fig.update_yaxes(automargin=True, title_standoff=8)
+        unknown = {trace.type for trace in fig.data} - BASIC_TRACES
+        if unknown:  # the basic bundle would draw nothing: say so here rather than ship a blank chart
+            raise ValueError(f"the report's plotly.js bundle has no {', '.join(sorted(unknown))} trace")
         charts.append("<div class='chart'>" + fig.to_html(
-            full_html=False, include_plotlyjs=not embedded, config={"displayModeBar": False, "responsive": False})
+            full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": False})
             + "</div>")
-        embedded = True
-    return "".join(charts)
+        drawn = True
+    return (f"<script>{plotly_script()}</script>" if drawn else "") + "".join(charts)
 
 
 def to_html(data: ReportData) -> str:

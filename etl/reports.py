@@ -6,7 +6,7 @@ apostrophe (OWASP's rule for CSV injection). Breakdown groups with fewer handled
 settings.report_min_cell_size are suppressed. No patient identifier, pseudonym or patient free text is in any
 report: the KPI tables hold none. Values are rounded as DECIMALS says, missing values are empty cells, status words
 are the screen's, FCR is over the latest closed windows (labelled) and a partly covered week is marked partial. The
-HTML (etl/report_html.py) embeds plotly.js, so it opens offline; the PDF is that HTML printed by headless Chromium.
+HTML (etl/report_html.py) embeds plotly.js's basic bundle (1.2 MB), so it opens offline; the PDF is that HTML printed by headless Chromium.
 """
 
 from __future__ import annotations

@@ -13,11 +13,13 @@ import shutil
 import subprocess
 
 import pandas as pd
+import plotly.offline
 import pytest
 from openpyxl import load_workbook
 
 from etl.defaults import fcr_closed_through, fcr_filters
 from etl.kpis import KPI_BY_NAME, Filters, kpi_table
+from etl.report_html import PLOTLY_JS_VERSION
 from etl.reports import DECIMALS, XLSX_FORMATS, render, report_data, report_file_name, rounded
 from etl.settings import Settings
 from etl.warehouse import connect_read_only
@@ -98,7 +100,11 @@ def test_xlsx_reads_back_with_number_formats_and_widths(data, summary):
 
 def test_html_embeds_plotly_once_without_a_toolbar(data):
     page = render(data, "html").decode()
-    assert page.count("plotly.js v") <= 2 and len(re.findall(r"Plotly\.newPlot\(", page)) == 4
+    # the vendored basic bundle (scatter, bar, pie), once, for the plotly.js version plotly.py writes figures for
+    assert plotly.offline.get_plotlyjs_version() == PLOTLY_JS_VERSION
+    assert page.count("plotly.js (basic - minified) v4.1.1") == 1 and "plotly.js v" not in page
+    assert len(page.encode()) < 1_300_000  # 4.85 MB with the full bundle
+    assert len(re.findall(r"Plotly\.newPlot\(", page)) == 4
     assert page.count('"displayModeBar": false') == 4
     assert "A week marked partial" in page
 
