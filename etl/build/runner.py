@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from importlib import resources
 from pathlib import Path
 
@@ -57,7 +58,11 @@ def run_dbt(engine: str, settings: Settings, inputs: Path, outputs: Path) -> Non
         "--quiet", "--no-use-colors", "--no-send-anonymous-usage-stats", "--no-version-check",
     ]
     try:
-        result = dbtRunner().invoke(args)
+        with warnings.catch_warnings():
+            # dbt-spark asks for Hive support on every statement; a running session (ours: in-memory catalog)
+            # keeps its catalog, and Spark Connect says so in a warning per statement
+            warnings.filterwarnings("ignore", message="Failed to set spark.sql.catalogImplementation")
+            result = dbtRunner().invoke(args)
     finally:
         if engine == "duckdb":
             _close_duckdb()

@@ -5,6 +5,8 @@ returns it)."""
 
 from __future__ import annotations
 
+import os
+
 from etl.settings import Settings
 
 # Settings every build needs whatever the master: UTC session (the models convert to the reporting time zone
@@ -36,6 +38,8 @@ def spark_session(settings: Settings):
 
     builder = SparkSession.builder.appName("carekpi-build")
     if settings.spark_remote:
+        # dbt-spark asks pyspark's builder for "the" session without a URL: pyspark finds it through SPARK_REMOTE
+        os.environ["SPARK_REMOTE"] = settings.spark_remote
         builder = builder.remote(settings.spark_remote)
     else:
         builder = builder.master(settings.spark_master)
