@@ -17,7 +17,8 @@ SESSION_CONF = {
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
 }
 # For a session started here: no console progress bars, tables registered in memory (the build declares its
-# inputs each run), and for local mode on one machine small-data settings (few shuffle partitions, no web UI).
+# inputs each run), and for local mode on one machine small-data settings (few shuffle partitions, no web UI, no
+# adaptive re-planning or whole-stage code generation, a light JIT).
 STARTED_CONF = {
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.catalogImplementation": "in-memory",
@@ -27,6 +28,7 @@ LOCAL_CONF = {
     "spark.sql.shuffle.partitions": "2",
     "spark.default.parallelism": "2",
     "spark.sql.adaptive.enabled": "false",
+    "spark.sql.codegen.wholeStage": "false",  # small data: compiling each stage costs more than it saves
     "spark.driver.memory": "1g",
     "spark.driver.extraJavaOptions": "-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
 }
