@@ -3,8 +3,11 @@ failed deliveries on the Data quality page."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_app import expected, run_page  # noqa: F401 - the app fixture's helpers
@@ -86,3 +89,30 @@ def test_control_limits_on_a_daily_trend():
     assert list(ringed.x) == ["2026-01-05"] and list(ringed.y) == [65.0]
     assert upper.y[-1] == pytest.approx(91.56, abs=0.005) and lower.y[-1] == pytest.approx(65.58, abs=0.005)
     assert len(upper.x) == len(shown)  # every day shown has 4 same weekdays before it
+
+
+def test_every_daily_trend_on_the_overview_draws_its_control_limits(app):
+    """Every KPI the Overview can trend (rates: p-chart; means and scores: individuals chart), with limits drawn
+    on the days that have four same weekdays of history."""
+    app.query_params["period"] = "Last 4 weeks"
+    at = run_page(login(app, "manager"), "overview")
+    picker = at.multiselect(key="overview_trends")
+    at = picker.set_value(list(picker.options)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    trends = {str(c.proto.id): json.loads(c.proto.spec)["data"] for c in at.get("plotly_chart")
+              if "trend_" in str(c.proto.id)}
+    assert len(trends) == len(picker.options) >= 10
+    for key, data in trends.items():
+        names = [trace.get("name") for trace in data]
+        chart = "p" if any(n == "p-chart limits (same weekday)" for n in names) else "individuals"
+        limits = [t for t in data if t.get("name") == f"{chart}-chart limits (same weekday)"]
+        assert len(limits) == 2, (key, names)
+        assert all(any(v is not None for v in _values(t["y"])) for t in limits), key
+
+
+def _values(y) -> list:
+    """A trace's y as Plotly serialises it: a list, or a typed array in base64 ({'dtype', 'bdata'})."""
+    if isinstance(y, dict):
+        values = np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"]))
+        return [None if np.isnan(v) else float(v) for v in values]
+    return list(y)

@@ -16,8 +16,10 @@ from etl.delivery import log, saved_view
 from etl.delivery.deliver import deliver_due
 from etl.delivery.subscriptions import Subscription, load_subscriptions
 from etl.kpis import KPI_BY_NAME, Filters, Scope, kpi_table
+from etl.delivery.message import STATUS_WORDS
 from etl.reports import rounded
 from etl.saved_views import SavedView, delete_view, save_view, views_file
+from etl.targets import status
 from etl.warehouse import connect_read_only
 from tests.test_delivery import NOW, PARTNERS, _attachments, _csv, _text, setup, smtp  # noqa: F401
 
@@ -79,6 +81,9 @@ def test_a_managers_view_reaches_a_partner_with_only_its_own_data_and_the_views_
     assert f"{mine['contacts_offered']:,.0f}" in plain
     assert f"{mine['service_level'] * 100:.1f}%" in plain
     assert f"(n = {int(mine['service_level_num']):,} / {int(mine['service_level_den']):,})" in plain
+    (line,) = [line for line in plain.splitlines() if line.lstrip().startswith("Service level ")]
+    word = STATUS_WORDS[status(mine["service_level"], settings.targets["service_level"])]
+    assert f"{mine['service_level'] * 100:.1f}%  target 80.0%, {word}  (n = " in line and word  # value, target, status
     link = "https://kpi.centre.test/channels?period=Custom&dates=2026-11-16&dates=2026-11-22&channel=Telephone"
     assert f"Open in carekpi: {link}" in plain and link.replace("&", "&amp;") in text
     # the alerts that fired within the view's filters, for Northwind only, link with the display name too
