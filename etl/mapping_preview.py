@@ -130,6 +130,7 @@ def _quarantined(con: duckdb.DuckDBPyConnection, mapping: Mapping, source: Path,
     from etl.load import load_parameters, stage  # the load's own steps; imported late (load imports mapping)
 
     sqlfiles.run(con, "schema.sql")
+    sqlfiles.run(con, "schema_contacts.sql")  # the contacts table the staging checks read (the table store's template)
     sqlfiles.run(con, "macros.sql")
     rejected = read_mapped(con, mapping, source, limit=rows)
     params = load_parameters(settings, mapping, dt.datetime.now(dt.UTC).replace(tzinfo=None))
