@@ -1,5 +1,6 @@
 """What a subscription sends, as data: the period, the headline KPIs against target, the alerts that fired, the
-notices (managers only), a link to the app view, and the attachments. Every number comes from kpi_table() (or the
+notices (managers only), a link to the app view, and the attachments; for a saved view, its page's headline KPIs,
+filters, period and link (etl/delivery/saved_view.py). Every number comes from kpi_table() (or the
 partner report, built on it) under the recipient's scope; groups with fewer handled contacts than
 settings.report_min_cell_size are suppressed as in reports. No patient identifier exists in any of it."""
 
