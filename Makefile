@@ -38,7 +38,7 @@ test: install-test
 	$(BIN)/python -m pytest
 
 prove: install-test
-	$(BIN)/python -m pytest -m prove -s
+	CAREKPI_PROOF=full $(BIN)/python -m pytest -m prove -s
 	$(BIN)/python scripts/junk_load.py --lines 1000000 --refuse-share 0.5
 
 bench: install

@@ -16,6 +16,7 @@ from etl.load import load
 from etl.settings import Settings
 from etl.warehouse import connect_read_only
 
+pytest_plugins = ["tests.browser_app"]  # the real-browser tests' shared app server and Chromium
 TEST_KEY = "test-key-0123456789abcdef"
 ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)

@@ -6,21 +6,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_browser import CHROMIUM, FLAGS, _metric, open_logged_in, server  # noqa: F401 - server is a fixture
 
 from etl import views
 from etl.alerts.evaluate import evaluate, kpi_source
 from etl.alerts.rules import Rule
 from etl.display import display_name
 from etl.warehouse import connect_read_only
+from tests.browser_app import metric, open_logged_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_an_alert_link_opens_the_view_that_shows_it(server):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    url, settings = server
+def test_an_alert_link_opens_the_view_that_shows_it(sample_app, chromium):
+    url, settings = sample_app
     rule = Rule(name="sl", kpi="service_level", condition="target", by="queue", level="amber", min_n=10)
     con = connect_read_only(settings.db_path)
     try:
@@ -31,13 +29,11 @@ def test_an_alert_link_opens_the_view_that_shows_it(server):  # noqa: F811
     alert = fired[0]
     link = alert.link(url)
     assert link.startswith(f"{url}/?period=Custom&dates=")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            page = open_logged_in(browser, link, "manager")
-            queue = display_name(alert.group["queue"])  # the sidebar shows display names
-            sidebar = page.locator("[data-testid='stSidebar']").inner_text()
-            assert queue in sidebar and f"{alert.day:%a %d %b %Y}" in sidebar
-            assert _metric(page, "Service level") == f"{alert.value * 100:.1f}%"
-        finally:
-            browser.close()
+    page = open_logged_in(chromium, link, "manager")
+    try:
+        queue = display_name(alert.group["queue"])  # the sidebar shows display names
+        sidebar = page.locator("[data-testid='stSidebar']").inner_text()
+        assert queue in sidebar and f"{alert.day:%a %d %b %Y}" in sidebar
+        assert metric(page, "Service level") == f"{alert.value * 100:.1f}%"
+    finally:
+        page.close()

@@ -19,7 +19,7 @@ from etl.load import load
 from etl.settings import Settings
 from tests.hostile_delivery import MD_COLOUR, MD_LINK, PAYLOAD_PARTNER, write_hostile_delivery
 from tests.streamlit_server import streamlit_server
-from tests.test_browser import CHROMIUM, FLAGS, _chromium_or_skip, _settled
+from tests.browser_app import CHROMIUM, FLAGS, chromium_or_skip as _chromium_or_skip, settled as _settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.prove]
 ROOT = Path(__file__).resolve().parent.parent

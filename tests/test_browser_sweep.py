@@ -5,23 +5,14 @@ test-artifacts/. Also: a link to a page lands on it after log-in, and a logged-o
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from etl.access import add_user
-from etl.load import load
-from etl.settings import Settings
-from tests.conftest import PASSWORDS, SESSION_SECRET, TEST_USERS
-from tests.streamlit_server import streamlit_server
-from tests.test_browser import CHROMIUM, FLAGS, _chromium_or_skip, _settled
+from tests.browser_app import ROOT, log_in, settled
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parent.parent
-KEY = "browser-sweep-key-0123456789"
 PAGES = {  # user -> the pages (sidebar titles) that user's role sees
     "manager": ["Overview", "Channels", "Quality & compliance", "Coaching", "Partner scorecard", "Data quality"],
     "harbor": ["Overview", "Channels", "Quality & compliance", "Partner scorecard"],
@@ -37,39 +28,6 @@ CHARTS_WITHOUT_DATA = """() => Array.from(document.querySelectorAll('.js-plotly-
     !(el.data || []).some(t => ['x', 'y', 'z'].some(k => t[k] && (t[k].bdata !== undefined
         ? t[k].bdata.length > 0 : Array.from(t[k]).some(v => v !== null)))))
     .map(el => (el.layout && el.layout.title && el.layout.title.text) || 'untitled').join(' | ')"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    _chromium_or_skip()
-    folder = tmp_path_factory.mktemp("sweep")
-    settings = Settings(db_path=folder / "carekpi.duckdb", pseudonym_key=KEY)
-    load([ROOT / "sample_data"], settings)
-    for user in TEST_USERS:
-        add_user(folder / "users.toml", user, PASSWORDS[user.username])
-    env = {**os.environ, "CAREKPI_DB_PATH": str(settings.db_path), "CAREKPI_PSEUDONYM_KEY": KEY,
-           "CAREKPI_USERS_FILE": str(folder / "users.toml"), "CAREKPI_SESSION_SECRET": SESSION_SECRET,
-           "CAREKPI_AUDIT_LOG": str(folder / "audit.jsonl")}
-    with streamlit_server(env) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
-
-
-def _log_in(page, username: str) -> None:
-    page.get_by_label("User name", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORDS[username])
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("[data-testid='stSidebarNav']", timeout=90_000)
-    _settled(page)
 
 
 def _problems(page) -> list[str]:
@@ -93,13 +51,14 @@ def _problems(page) -> list[str]:
 
 
 @pytest.mark.parametrize("username", list(PAGES))
-def test_every_page_of_every_role_reads_cleanly(browser, server, username):
+def test_every_page_of_every_role_reads_cleanly(chromium, sample_app, username):
+    server, _ = sample_app
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page = chromium.new_page(viewport={"width": 1440, "height": 1000})
     try:
         page.goto(server)
-        _log_in(page, username)
+        log_in(page, username)
         nav = page.locator("[data-testid='stSidebarNav'] a")
         # each link reads "<icon name>\n\n<title>" (Material icons are a font)
         assert [nav.nth(i).inner_text().strip().split("\n")[-1] for i in range(nav.count())] == PAGES[username]
@@ -107,9 +66,9 @@ def test_every_page_of_every_role_reads_cleanly(browser, server, username):
         for title in PAGES[username]:
             nav.filter(has_text=title).first.click()
             page.wait_for_selector(f"h1:has-text('{title}')", timeout=90_000)
-            _settled(page)
+            settled(page)
             page.wait_for_timeout(500)  # charts draw after the script settles
-            _settled(page)
+            settled(page)
             page.screenshot(path=artifacts / f"sweep-{username}-{title.split()[0].lower()}.png", full_page=True)
             found = _problems(page)
             if found:
@@ -119,18 +78,19 @@ def test_every_page_of_every_role_reads_cleanly(browser, server, username):
         page.close()
 
 
-def test_a_link_to_a_page_lands_on_it_after_log_in_and_log_out_lists_no_page(browser, server):
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+def test_a_link_to_a_page_lands_on_it_after_log_in_and_log_out_lists_no_page(chromium, sample_app):
+    server, _ = sample_app
+    page = chromium.new_page(viewport={"width": 1440, "height": 1000})
     try:
         page.goto(f"{server}/channels?channel=SMS")
         page.wait_for_selector("text=User name", timeout=60_000)
         assert page.locator("[data-testid='stSidebarNav'] a").count() == 0
-        _log_in(page, "manager")
+        log_in(page, "manager")
         assert page.locator("h1").first.inner_text() == "Channels"
         assert page.url.endswith("/channels?channel=SMS")
         page.get_by_role("button", name="Log out").click()
         page.wait_for_selector("text=User name", timeout=60_000)
-        _settled(page)
+        settled(page)
         assert page.locator("[data-testid='stSidebarNav'] a").count() == 0
     finally:
         page.close()

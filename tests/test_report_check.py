@@ -126,7 +126,7 @@ def test_the_html_opens_offline_with_no_clipped_label(data, tmp_path):
     _require("chromium")
     from playwright.sync_api import sync_playwright
 
-    from tests.test_browser import CHROMIUM, FLAGS
+    from tests.browser_app import CHROMIUM, FLAGS
 
     page_file = tmp_path / "report.html"
     page_file.write_bytes(render(data, "html"))
