@@ -79,11 +79,11 @@ def _failed(db_path: str, snapshot: str, filters_json: str, item: str | None, sc
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _contacts(db_path: str, snapshot: str, kpi: str, filters_json: str, scope_json: str,
-              include_licensed: bool) -> pd.DataFrame:
+              include_licensed: bool, hour: int | None = None) -> pd.DataFrame:
     cursor = _cursor(db_path, snapshot)
     try:
         return kpi_contacts(cursor, kpi, Filters.model_validate_json(filters_json), settings(),
-                            Scope.model_validate_json(scope_json), include_licensed)
+                            Scope.model_validate_json(scope_json), include_licensed, hour=hour)
     finally:
         cursor.close()
 
@@ -141,11 +141,11 @@ class View:
         return _failed(self.db_path, self.snapshot, chosen.model_dump_json(), item,
                        self.scope.model_dump_json(), self.include_licensed)
 
-    def kpi_contacts(self, kpi: str, filters: Filters | None = None) -> pd.DataFrame:
-        """The contacts behind a KPI (etl.drilldown.kpi_contacts) under this view's scope."""
+    def kpi_contacts(self, kpi: str, filters: Filters | None = None, hour: int | None = None) -> pd.DataFrame:
+        """The contacts behind a KPI (etl.drilldown.kpi_contacts) under this view's scope (in `hour` of each day)."""
         chosen = filters or self.filters
         return _contacts(self.db_path, self.snapshot, kpi, chosen.model_dump_json(), self.scope.model_dump_json(),
-                         self.include_licensed)
+                         self.include_licensed, hour)
 
     def warehouse(self, name: str):
         return _warehouse_view(self.db_path, self.snapshot, name, self.scope.model_dump_json())

@@ -23,7 +23,7 @@ from dashboard.downloads import table_button
 from dashboard.tables import show_table
 from etl.defaults import measures_for, period_label
 from etl.display import display_name
-from etl.drilldown import DAY_PARAM, DRILL_PARAM, DRILLABLE, drillable, label
+from etl.drilldown import DAY_PARAM, DRILL_PARAM, DRILLABLE, HOUR_PARAM, drillable, label
 from etl.kpis import Filters
 from etl.plain_text import markdown
 
@@ -39,12 +39,14 @@ GROUPS = ("partners", "sites", "teams", "channels", "queues", "agents")
 class Narrowing:
     """What a selected row, cell or point stands for: `label` is said above the contacts ("Chat, week of
     16 Nov"), `kpi` is the table's or chart's KPI (None keeps the picker's), `groups` narrow the filters' lists
-    (e.g. {"queues": ["billing"]}), `date_from`/`date_to` the dates (kept inside the page's period)."""
+    (e.g. {"queues": ["billing"]}), `date_from`/`date_to` the dates (kept inside the page's period), `hour` one hour
+    of each day (0–23, reporting time zone: an intraday bar)."""
     label: str
     kpi: str | None = None
     groups: dict[str, list[str]] = field(default_factory=dict)
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    hour: int | None = None
     source: str = ""
 
     @classmethod
@@ -135,15 +137,25 @@ def _day_label(value) -> str:
 
 
 def _from_url(page: str) -> None:
-    """A link's `drill` and `drill_day` open the section once (per link); the user's later choices win."""
-    kpi, day = st.query_params.get(DRILL_PARAM), st.query_params.get(DAY_PARAM)
-    if not kpi or st.session_state.get(URL_KEY) == (page, kpi, day):
+    """A link's `drill`, `drill_day` and `drill_hour` open the section once (per link); the user's later choices
+    win. A value that is not one (an unknown KPI, a day that is no date) is ignored."""
+    kpi, day, hour = (st.query_params.get(p) for p in (DRILL_PARAM, DAY_PARAM, HOUR_PARAM))
+    if not kpi or st.session_state.get(URL_KEY) == (page, kpi, day, hour):
         return
-    st.session_state[URL_KEY] = (page, kpi, day)
-    st.session_state.setdefault(NARROW_KEY, {}).pop(page, None)
-    if drillable(kpi):
-        st.session_state[KPI_KEY] = kpi
-        st.session_state[DAY_KEY] = day or WHOLE
+    st.session_state[URL_KEY] = (page, kpi, day, hour)
+    narrowings = st.session_state.setdefault(NARROW_KEY, {})
+    narrowings.pop(page, None)
+    if not drillable(kpi):
+        return
+    st.session_state[KPI_KEY] = kpi
+    st.session_state[DAY_KEY] = day or WHOLE
+    if day and hour and hour.isdigit() and 0 <= int(hour) <= 23:
+        try:
+            link = Narrowing.period(f"{_day_label(day)}, {int(hour):02d}:00–{int(hour):02d}:59", day, hour=int(hour))
+        except ValueError:
+            return
+        narrowings[page] = link
+        link.source = "link"
 
 
 def contacts_section(view: View, filters: Filters, page: str, kpis: tuple[str, ...] = DRILLABLE) -> None:
@@ -164,7 +176,8 @@ def contacts_section(view: View, filters: Filters, page: str, kpis: tuple[str, .
         st.session_state[KPI_KEY] = options[0]
     left, right = st.columns(2)
     kpi = left.selectbox("KPI", options, format_func=label, key=KPI_KEY)
-    days = [WHOLE] + [str(base.date_from + dt.timedelta(days=i)) for i in range((base.date_to - base.date_from).days + 1)]
+    span = (base.date_to - base.date_from).days + 1
+    days = [WHOLE] + [str(base.date_from + dt.timedelta(days=i)) for i in range(span)]
     if st.session_state.get(DAY_KEY) not in days:
         if st.session_state.get(DAY_KEY) not in (None, WHOLE):
             st.caption(f"The day asked for ({markdown(st.session_state[DAY_KEY])}) is outside this period: showing "
@@ -179,7 +192,7 @@ def contacts_section(view: View, filters: Filters, page: str, kpis: tuple[str, .
             st.caption(f"FCR over the latest period of this length whose repeat windows have closed: "
                        f"{period_label(closed)}.")
             chosen = closed
-    rows = view.kpi_contacts(kpi, chosen)
+    rows = view.kpi_contacts(kpi, chosen, hour=narrowing.hour if narrowing else None)
     if rows.empty:
         st.info("No contacts behind this number with these filters.")
         return

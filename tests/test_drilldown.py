@@ -73,3 +73,15 @@ def test_the_link_parameters_that_open_a_drill_down():
     assert not drillable("csat_top2_rate")
     with pytest.raises(ValueError):
         drill_params("csat_top2_rate")
+
+
+def test_an_hour_of_each_day(example_con, example_db):
+    """Hours in the reporting time zone (UTC here): C1 (5 Jan) and C2 (8 Jan) at 09, C4 and C5 at 11 (C6 at 09 is
+    licensed, C3 at 10 a short abandon)."""
+    nine = kpi_contacts(example_con, "service_level", JANUARY, example_db, hour=9).set_index("contact_id")
+    assert nine["in_numerator"].to_dict() == {"C2": False, "C1": True}
+    eleven = kpi_contacts(example_con, "abandon_rate", JANUARY, example_db, hour=11).set_index("contact_id")
+    assert eleven["in_numerator"].to_dict() == {"C4": True, "C5": False}
+    assert drill_params("service_level", dt.date(2026, 1, 5), 9)[-1] == ("drill_hour", "9")
+    with pytest.raises(ValueError, match="an hour"):
+        drill_params("service_level", None, 9)

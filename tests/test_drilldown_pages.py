@@ -155,3 +155,15 @@ def test_fcr_lists_the_closed_windows_as_its_tile_counts_them(example_app):
     assert any(c.value.endswith("have closed: 24 Dec 2025 – 12 Jan 2026.") for c in at.caption)
     assert counted(at) == {"C1": "no", "C5": "no", "C2": "yes", "M1": "yes"}
     assert contacts(at).loc["C1", "Repeated by contact"] == "C2"
+
+
+def test_overview_an_intraday_bar_and_an_hourly_link(example_app, click):
+    """The intraday profile opens on the period's last day with data (20 Jan: M2 at 12:00); a link can ask for
+    an hour of a day: 11:00 on 7 Jan holds C4 (abandoned), 09:00 only C6 (a licensed agent's, left out)."""
+    click("intraday", curve_number=1, x=12, y=1)  # curve 1: handled (curve 0 is offered)
+    at = example_app("overview")
+    assert at.selectbox(key="drill_kpi").value == "contacts_handled" and counted(at) == {"M2": "yes"}
+    at = example_app("overview", drill="abandon_rate", drill_day="2026-01-07", drill_hour="11")
+    assert counted(at) == {"C4": "yes"}
+    at = example_app("overview", drill="abandon_rate", drill_day="2026-01-07", drill_hour="9")  # C6 only: licensed
+    assert any(i.value == "No contacts behind this number with these filters." for i in at.info)

@@ -4,7 +4,8 @@ Like with like: a period running past the data is cut at the latest day with dat
 before, said at the top. FCR is shown for the latest period of the same length whose windows have closed, labelled
 so (etl/defaults.py).
 The alerts the rules fired in the period are listed with links (dashboard/alerts_panel.py), and each daily trend
-carries its control limits."""
+carries its control limits. A trend's point (a day) or an intraday bar or point (an hour of the day) opens the
+contacts behind it in "Contacts behind a number" at the foot (dashboard/drilldown.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import streamlit as st
 
 from dashboard import alerts_panel
 from dashboard.context import current
-from dashboard.drilldown import contacts_section, pick_point
+from dashboard.drilldown import Narrowing, contacts_section, on_points, pick_point
 from dashboard.tiles import kpi_tile
 from etl import charts
 from etl.defaults import comparison, measures_for, period_label
@@ -24,6 +25,7 @@ TILES = ("contacts_offered", "service_level", "abandon_rate", "asa_seconds", "ah
          "fcr_rate", "csat_top2_rate", "qa_compliant_rate", "transfer_rate", "clinical_escalation_rate")
 TRENDS = ("service_level", "abandon_rate", "fcr_rate", "csat_top2_rate")
 PER_ROW = 5
+INTRADAY = {"offered": "contacts_offered", "handled": "contacts_handled", "service level": "service_level"}
 
 view = current()
 st.title("Overview")
@@ -95,8 +97,6 @@ for start in range(0, len(chosen), 2):
                 if name in DRILLABLE:
                     pick_point(event, name)
 
-contacts_section(view, comp.current, "overview")
-
 st.subheader("Intraday profile")
 day = st.date_input("Day", value=comp.current.date_to, min_value=view.filters.date_from,
                     max_value=view.filters.date_to, key="overview_day", format="DD/MM/YYYY")
@@ -105,8 +105,13 @@ hourly = view.kpis(by=("hour",), filters=one_day)
 if hourly.empty:
     st.info(f"No contacts on {day:%a %d %b %Y} with these filters.")
 else:
-    st.plotly_chart(charts.intraday_chart(hourly, view.settings.targets.get("service_level"),
-                                          queue_measures=not view.filters.agents), key="intraday")
+    intraday = charts.intraday_chart(hourly, view.settings.targets.get("service_level"),
+                                     queue_measures=not view.filters.agents)
+    on_points("overview", "intraday", st.plotly_chart(intraday, key="intraday", on_select="rerun",
+                                                      selection_mode="points"), intraday,
+              lambda name, point: Narrowing.period(f"{day:%a %d %b %Y}, {int(point['x']):02d}:00–"
+                                                   f"{int(point['x']):02d}:59", day, hour=int(point["x"]),
+                                                   kpi=INTRADAY.get(name)) if name in INTRADAY else None)
 
 st.subheader("Data freshness")
 fresh = view.warehouse("freshness")
@@ -117,3 +122,5 @@ c2.metric("Latest contact (UTC)", "—" if pd.isna(latest) else f"{pd.Timestamp(
           help="The latest contact you can see. FCR windows close against the latest contact of the whole centre.")
 c3.metric("FCR still pending", f"{int(row['fcr_pending']):,}",
           help="Handled contacts in this view whose 7-day window is still open; not counted in FCR yet.")
+
+contacts_section(view, comp.current, "overview")

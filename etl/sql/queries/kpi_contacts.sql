@@ -2,11 +2,12 @@
 -- flagged when it is in the numerator, with an outcome a person reads and, for FCR, the contact that repeated it
 -- (its id and time: never the patient). QA KPIs list the evaluated contacts with their failed items; $kpi =
 -- 'qa_item' lists the contacts evaluated on one item ($item, pass or fail; na left out), counted when none failed it.
--- Same filters as kpi_table.sql over contact_facts; values bound. At most $limit rows, misses first, newest first.
+-- Same filters as kpi_table.sql over contact_facts ($hour: one hour of each day, or NULL); values bound. At most $limit rows, misses first, newest first.
 with filtered as (
     select f.*
     from contact_facts f
     where f.day between $date_from and $date_to
+      and ($hour::integer is null or f.hour = $hour::integer)
       and ($include_licensed or not f.licensed)
       and (len($partners::varchar[]) = 0 or list_contains($partners::varchar[], f.partner))
       and (len($sites::varchar[]) = 0 or list_contains($sites::varchar[], f.site))
