@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Flag = Annotated[bool, Field(description="true/false, yes/no, y/n, 1/0, any case")]
+# A duration in seconds to the millisecond (Genesys Cloud reports milliseconds): digits with an optional fraction of
+# up to 3 decimal places, stored exactly; a non-zero part below a millisecond is quarantined, never rounded.
+Seconds = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=3,
+                                   description="seconds, up to 3 decimal places (milliseconds)")]
 Timestamp = Annotated[dt.datetime, Field(description="ISO 8601; without an offset it is read in the source time zone")]
 
 # Contract v2 (issue 11): a contact's place in a conversation. All optional: a v1 file without these columns loads
@@ -30,7 +35,7 @@ EndReason = Annotated[Literal["abandoned", "moved", "callback", "ivr", "other"] 
                       Field(description="how a contact without an agent ended; default abandoned when not handled")]
 TransferType = Annotated[Literal["internal", "external"] | None,
                          Field(description="default internal when transferred")]
-TalkSeconds = Annotated[int | None, Field(ge=0, description="the agent's interaction time as the platform reports "
+TalkSeconds = Annotated[Seconds | None, Field(description="the agent's interaction time as the platform reports "
                                           "it; then handle time = talk + hold + acw")]
 
 
@@ -64,8 +69,8 @@ class Call(BaseModel):
     offered_at: Timestamp
     answered_at: Timestamp | None = None
     ended_at: Timestamp
-    hold_seconds: int = Field(0, ge=0)
-    acw_seconds: int = Field(0, ge=0)
+    hold_seconds: Seconds = Decimal(0)
+    acw_seconds: Seconds = Decimal(0)
     transferred: Flag = False
     escalated_clinical: Flag = False
     resolved: Flag | None = None
@@ -88,7 +93,7 @@ class Chat(BaseModel):
     requested_at: Timestamp
     accepted_at: Timestamp | None = None
     ended_at: Timestamp
-    acw_seconds: int = Field(0, ge=0)
+    acw_seconds: Seconds = Decimal(0)
     transferred: Flag = False
     escalated_clinical: Flag = False
     resolved: Flag | None = None

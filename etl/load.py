@@ -31,7 +31,7 @@ from etl.settings import Settings
 from etl.sandbox import lock_down, readable
 from etl.warehouse import snapshot_dir, writable_snapshot
 
-FACTS_LAYOUT = 2  # contract v2: conversations, direction, queued, end reason, transfer type, talk time
+FACTS_LAYOUT = 3  # 2: contract v2 (conversations, direction, ...); 3: exact DECIMAL waits and handle times
 MERGE_FILE = {
     "agents": "merge/merge_agents.sql",
     "queues": "merge/merge_queues.sql",

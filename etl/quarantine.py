@@ -23,16 +23,17 @@ from etl.junk_reader import SAMPLE_LINES, RejectedInTable, junk_share
 from etl.privacy import AGENT_PATTERN, IDENTIFIER_PATTERN, KEY_PATTERN, MASK, WITHHELD, scrub
 
 TEXT, TS, INT, BOOL = "varchar", "timestamp", "integer", "boolean"
+SECONDS = "decimal(18, 3)"  # durations to the millisecond, as contacts keep them
 SHOWN: dict[str, str] = {
     "contact_id": TEXT, "channel": TEXT, "survey_id": TEXT, "evaluation_id": TEXT, "item": TEXT, "result": TEXT,
     "queue": TEXT, "agent_id": TEXT, "agent_name": TEXT, "team": TEXT, "site": TEXT, "partner": TEXT,
     "contact_reason": TEXT, "evaluator": TEXT,
     "offered_at": TS, "handled_at": TS, "ended_at": TS, "responded_at": TS, "evaluated_at": TS, "hire_date": "date",
-    "hold_seconds": INT, "acw_seconds": INT, "csat": INT, "sl_threshold_seconds": INT,
+    "hold_seconds": SECONDS, "acw_seconds": SECONDS, "csat": INT, "sl_threshold_seconds": INT,
     "transferred": BOOL, "escalated_clinical": BOOL, "resolved": BOOL, "licensed": BOOL,
     # contract v2 (calls and chats): a conversation's id, and enums and flags checked at staging
     "conversation_id": TEXT, "direction": TEXT, "end_reason": TEXT, "transfer_type": TEXT, "queued": BOOL,
-    "talk_seconds": INT,
+    "talk_seconds": SECONDS,
     # coaching_sessions.csv: never `notes` (privacy.WITHHELD), which is kept for the Coaching page only
     "session_id": TEXT, "topic": TEXT, "trainer": TEXT, "session_date": "date",
 }
@@ -46,12 +47,14 @@ RENAMED = {"reason": "contact_reason"}
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """The quarantine table's allow-listed columns; the raw text of earlier versions is dropped."""
-    present = {row[0] for row in con.execute("select column_name from (describe quarantine)").fetchall()}
+    present = dict(con.execute("select column_name, column_type from (describe quarantine)").fetchall())
     if "raw_text" in present:
         con.execute("alter table quarantine drop column raw_text")
     for name, kind in {"extra_columns": "varchar[]", **SHOWN}.items():
         if name not in present:
             con.execute(f'alter table quarantine add column "{name}" {kind}')  # fixed names and types
+        elif kind == SECONDS and present[name] != "DECIMAL(18,3)":  # whole seconds before issue 11
+            con.execute(f'alter table quarantine alter column "{name}" set data type {kind}')
 
 
 def staged_columns(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -97,6 +97,7 @@ def writable_snapshot(db_path: Path, memory_limit: str | None = None,
             sqlfiles.run(con, "schema.sql")
             store.attach(con, root)
             store.publish(root, store.manifest_of(con)["version"])  # in case a load was killed right after its swap
+            _upgrade_durations(con)
             yield con
             store.flush(con, root, target.stem)
             (on_phase or _no_phase)("checkpoint and swap")
@@ -116,6 +117,25 @@ def writable_snapshot(db_path: Path, memory_limit: str | None = None,
 
 def _no_phase(phase: str) -> None:
     return None
+
+
+# Durations in seconds are kept to the millisecond (issue 11); contacts stored as whole seconds by an earlier
+# version are upgraded once, values unchanged (12 becomes 12.000), in the load's own swap (etl/store.py).
+DURATION_COLUMNS = ("hold_seconds", "acw_seconds", "talk_seconds")
+DURATION_TYPE = "DECIMAL(18,3)"
+
+
+def _upgrade_durations(con: duckdb.DuckDBPyConnection) -> None:
+    """Stored contacts with whole-second durations (before issue 11) rewritten once with DECIMAL(18,3) columns."""
+    old = [column for (column,) in con.execute(
+        "select column_name from duckdb_columns() where table_name = 'contacts_template' and schema_name = 'main' "
+        "and column_name in $columns and data_type <> $type",
+        {"columns": list(DURATION_COLUMNS), "type": DURATION_TYPE}).fetchall()]
+    if not old:
+        return
+    casts = ", ".join(f"{column}::{DURATION_TYPE} as {column}" for column in old)  # fixed names
+    con.execute(f"create or replace temp table upgraded_contacts as select * replace ({casts}) from contacts")
+    store.replace(con, "contacts", "upgraded_contacts")
 
 
 def _point(db_path: Path, target: Path) -> None:

@@ -4,10 +4,13 @@ that failed before the fix."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
+import duckdb
 import pandas as pd
 import pytest
 
+from etl import sqlfiles
 from etl.cli import main
 from etl.kpis import ReportingZoneMismatch, kpi_table
 from etl.load import load
@@ -39,16 +42,71 @@ def query(settings, sql):
         con.close()
 
 
-def test_non_whole_counts_and_scores_are_quarantined_not_rounded(tmp_path):
-    calls = [CALL_HEADER, answered("C1", acw="12.5"), answered("C2", hold="12.5"), answered("C3", acw="12.0")]
+def test_durations_keep_milliseconds_and_scores_stay_whole(tmp_path):
+    calls = [CALL_HEADER, answered("C1", acw="12.5"), answered("C2", hold="12.5"), answered("C3", acw="12.0"),
+             answered("C4", acw=" 0.250\t", hold="1.5000"), answered("C5", acw="12."),
+             answered("X1", acw="12.0005"), answered("X2", acw="1e3"), answered("X3", acw="12,5"),
+             answered("X4", hold="-0.5"), answered("X5", hold="1000000000")]
     surveys = [["survey_id", "contact_id", "responded_at", "csat"], ["S1", "C3", "", "3.5"], ["S2", "C3", "", "4"]]
-    settings, report = loaded(tmp_path, {"calls.csv": calls, "surveys.csv": surveys})
+    queues = [QUEUES[0], ["q1", "P1", "T1", "S1", "30.5"], QUEUES[2]]
+    settings, report = loaded(tmp_path, {"calls.csv": calls, "surveys.csv": surveys, "queues.csv": queues})
     by_kind = {f.kind: f for f in report.files}
-    assert by_kind["calls"].reasons == {"acw_seconds is not a whole number": 1, "hold_seconds is not a whole number": 1}
+    # a part below a millisecond is not rounded away; an exponent or a decimal comma is not guessed at
+    assert by_kind["calls"].reasons == {
+        "acw_seconds has a part below a millisecond (not kept)": 1,
+        "acw_seconds is not a number of seconds (digits, up to 3 decimal places)": 2,
+        "hold_seconds is negative": 1,
+        "hold_seconds is too large": 1}
+    # milliseconds kept exactly; "12.0" and "12." are twelve: nothing is lost by reading them so
+    assert sorted(query(settings, "select contact_id, hold_seconds, acw_seconds from contacts")) == [
+        ("C1", Decimal("0"), Decimal("12.5")), ("C2", Decimal("12.5"), Decimal("0")),
+        ("C3", Decimal("0"), Decimal("12")), ("C4", Decimal("1.5"), Decimal("0.25")),
+        ("C5", Decimal("0"), Decimal("12"))]
+    # scores and thresholds stay whole numbers
     assert by_kind["surveys"].reasons == {"csat is not a whole number": 1}
-    # "12.0" is twelve: nothing is lost by reading it so
-    assert query(settings, "select contact_id, acw_seconds from contacts") == [("C3", 12)]
     assert query(settings, "select survey_id, csat from surveys") == [("S2", 4)]
+    assert by_kind["queues"].reasons == {"sl_threshold_seconds is not a positive whole number": 1}
+
+
+def test_waits_and_handle_times_add_up_exactly(tmp_path):
+    # waits of 0.1 s and 0.2 s, handle times from the timestamps plus after-contact work in milliseconds
+    calls = [CALL_HEADER,
+             answered("C1", answered_at="2026-01-05T09:00:00.1", ended="2026-01-05T09:05:00", acw="0.25"),
+             answered("C2", answered_at="2026-01-05T09:00:00.2", ended="2026-01-05T09:05:00.05", acw="0.001")]
+    settings, report = loaded(tmp_path, {"calls.csv": calls})
+    assert report.files[-1].quarantined == 0
+    assert sorted(query(settings, "select contact_id, wait_seconds, handle_seconds from contact_facts")) == [
+        ("C1", Decimal("0.1"), Decimal("299.9") + Decimal("0.25")),
+        ("C2", Decimal("0.2"), Decimal("299.85") + Decimal("0.001"))]
+    row = kpis(settings).iloc[0]
+    # exact sums: 0.1 + 0.2 is 0.3 (a sum of floats gives 0.30000000000000004), converted once at the end
+    assert row["asa_seconds_num"] == 0.3 and row["asa_seconds"] == 0.15
+    assert row["aht_seconds_num"] == 600.001
+    assert row["aht_seconds_sumsq"] == float(Decimal("300.15") ** 2 + Decimal("299.851") ** 2)
+
+
+def test_a_warehouse_of_whole_seconds_is_upgraded_with_its_values(tmp_path):
+    settings = Settings(db_path=tmp_path / "wh" / "w.duckdb", pseudonym_key=TEST_KEY)
+    settings.db_path.parent.mkdir()
+    con = duckdb.connect(str(settings.db_path))  # as an earlier version stored them: durations as integers
+    sqlfiles.run(con, "schema.sql")
+    sqlfiles.run(con, "schema_contacts.sql")
+    for column in ("hold_seconds", "acw_seconds", "talk_seconds"):
+        con.execute(f"alter table contacts alter column {column} set data type integer")
+    con.execute("insert into contacts (contact_id, channel, queue, agent_id, offered_at, handled_at, ended_at, "
+                "hold_seconds, acw_seconds, transferred, escalated_clinical, load_id) values "
+                "('C1', 'voice', 'q1', 'A1', '2026-01-05 09:00:00', '2026-01-05 09:00:10', '2026-01-05 09:05:00', "
+                "20, 30, false, false, 1)")
+    con.close()
+    # C2 arrives with milliseconds: C1's whole seconds and C2's milliseconds add up exactly
+    loaded(tmp_path, {"calls.csv": [CALL_HEADER, answered("C2", acw="5.125")]}, settings)
+    types = dict(query(settings, "select column_name, data_type from duckdb_columns() where table_name = "
+                                 "'contacts_template' and column_name like '%_seconds'"))
+    assert types == {"hold_seconds": "DECIMAL(18,3)", "acw_seconds": "DECIMAL(18,3)", "talk_seconds": "DECIMAL(18,3)"}
+    assert sorted(query(settings, "select contact_id, hold_seconds, acw_seconds from contacts")) == [
+        ("C1", Decimal(20), Decimal(30)), ("C2", Decimal(0), Decimal("5.125"))]
+    row = kpis(settings).iloc[0]
+    assert (row["aht_seconds_num"], row["aht_seconds_den"]) == (290 + 30 + 290 + 5.125, 2)
 
 
 def test_a_wait_a_fraction_of_a_millisecond_over_the_threshold_misses_it(tmp_path):

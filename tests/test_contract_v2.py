@@ -156,7 +156,7 @@ def test_v2_values_are_checked(tmp_path):
             call("B2", "", "q1", "", D + "05T09:00:00", "", D + "05T09:01:00", end_reason="hung up"),
             call("B3", "", "q1", "A1", D + "05T09:00:00", D + "05T09:00:10", D + "05T09:01:00",
                  transferred="no", transfer_type="external"),
-            call("B4", "", "q1", "A1", D + "05T09:00:00", D + "05T09:00:10", D + "05T09:01:00", talk="12.5"),
+            call("B4", "", "q1", "A1", D + "05T09:00:00", D + "05T09:00:10", D + "05T09:01:00", talk="12.0005"),
             call("B5", "", "q1", "", D + "05T09:00:00", "", D + "05T09:01:00", queued="maybe"),
             call("B6", "", "q1", "", D + "05T09:00:00", "", D + "05T09:01:00", conversation="K\t6")]
     settings = Settings(db_path=tmp_path / "wh" / "w.duckdb", pseudonym_key=TEST_KEY)
@@ -166,7 +166,7 @@ def test_v2_values_are_checked(tmp_path):
         "direction is not one of inbound, outbound, callback",
         "end_reason is not one of abandoned, moved, callback, ivr, other",
         "transfer_type given but transferred is false",
-        "talk_seconds is not a whole number",
+        "talk_seconds has a part below a millisecond (not kept)",
         "queued is not a boolean (true/false, yes/no, y/n, 1/0)",
         "conversation_id contains a control character (a tab or line break inside an id)",
     }
@@ -177,7 +177,8 @@ def test_quarantined_v2_rows_keep_their_v2_columns_typed_and_scrubbed(tmp_path):
     identifier is quarantined, said once, and shown masked; the patient reference never."""
     rows = [CALL_HEADER + V2,
             call("B1", "PAT-Z", "q1", "A1", D + "05T09:00:00", D + "05T09:00:10", D + "05T09:01:00", talk="12.5",
-                 conversation="K1", direction="callback", queued="no", transferred="yes", transfer_type="external"),
+                 conversation="K1", direction="callback", queued="no", transferred="yes", transfer_type="external",
+                 end_reason="hung up"),
             call("B2", "PAT-Z", "q1", "", D + "05T09:00:00", "", D + "05T09:01:00", conversation="MRN 48213377"),
             call("B3", "PAT-Z", "q1", "", D + "05T09:00:00", "", D + "05T09:01:00", end_reason="moved",
                  talk="30", direction="sideways")]
@@ -193,5 +194,6 @@ def test_quarantined_v2_rows_keep_their_v2_columns_typed_and_scrubbed(tmp_path):
     assert (q.loc["B1", "conversation_id"], q.loc["B1", "direction"], q.loc["B1", "queued"],
             q.loc["B1", "transfer_type"]) == ("K1", "callback", False, "external")
     assert q.loc["B3", "end_reason"] == "moved" and q.loc["B3", "talk_seconds"] == 30
+    assert q.loc["B1", "talk_seconds"] == 12.5  # kept to the millisecond, as contacts keep it
     assert q.loc["B2", "conversation_id"] == "[redacted]"
     assert "PAT-Z" not in q.astype(str).to_csv() and "48213377" not in q.astype(str).to_csv()

@@ -80,8 +80,8 @@ def test_quarantined_rows_keep_allow_listed_typed_columns_and_no_raw_text(hostil
         con.close()
     assert "raw_text" not in columns and "raw_text" not in shown.columns
     assert not {"patient_ref", "patient_pseudonym", "notes", "comment", "qa_comment"} & set(columns)
-    assert (columns["offered_at"], columns["hold_seconds"], columns["transferred"]) == ("TIMESTAMP", "INTEGER",
-                                                                                        "BOOLEAN")
+    assert (columns["offered_at"], columns["hold_seconds"], columns["transferred"]) == ("TIMESTAMP",
+                                                                                        "DECIMAL(18,3)", "BOOLEAN")
     assert found_markers(shown.to_string()) == []
     calls = shown[shown.file.str.endswith("calls.csv")].set_index("line_no")
     # the line with one extra field keeps its number and reason only; the extra columns only their names

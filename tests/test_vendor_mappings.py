@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,33 @@ def test_genesys_cloud_voice(tmp_path):
     })
     assert b"5550100001" not in row["_stored"]
 
+
+
+def test_genesys_milliseconds_are_kept_exactly(tmp_path):
+    """Genesys reports durations in milliseconds; the contract keeps seconds to the millisecond, so C1's agent leg
+    with tTalk 240123, tHeld 30450 and tAcw 45007 has handle time 240.123 + 30.450 + 45.007 = 315.580 s (not 316,
+    and no rounding per measure). A metric below a millisecond (tAcw 10000.5 on C2's first leg) is quarantined, not
+    rounded; the other five handled legs give AHT (315.580 + 210 + 120 + 100 + 150) / 5 = 895.58 / 5 exactly."""
+    page = json.loads((EXAMPLES / "genesys_cloud" / "conversation_details.json").read_text())
+    first, second = page["conversations"][0], page["conversations"][1]
+    exact = {"tTalk": 240123, "tHeld": 30450, "tAcw": 45007}
+    for metric in first["participants"][-1]["sessions"][0]["metrics"]:
+        metric["value"] = exact.get(metric["name"], metric["value"])
+    agent = next(p for p in second["participants"] if p["purpose"] == "agent")
+    for metric in agent["sessions"][0]["metrics"]:
+        metric["value"] = 10000.5 if metric["name"] == "tAcw" else metric["value"]
+    source = tmp_path / "page.json"
+    source.write_text(json.dumps(page))
+    report, row = kpis(tmp_path, "genesys_cloud_voice", source)
+    assert report.reasons == {"acw_seconds has a part below a millisecond (not kept)": 1}
+    con = connect_read_only(tmp_path / "w.duckdb")
+    try:
+        legs = con.execute("select talk_seconds, hold_seconds, acw_seconds from contacts "
+                           "where talk_seconds = 240.123").fetchall()
+    finally:
+        con.close()
+    assert legs == [(Decimal("240.123"), Decimal("30.450"), Decimal("45.007"))]
+    assert row["aht_seconds_num"] == 895.58 and row["aht_seconds_den"] == 5
 
 
 def test_genesys_cloud_chat(tmp_path):

@@ -95,6 +95,27 @@ create or replace temp macro ck_count_error(name, x) as
         when ck_int(x) < 0 then name || ' is negative'
     end;
 
+-- A duration in seconds, to the millisecond: digits with an optional sign and an optional fraction ("12", "12.5",
+-- "12.500", "12."), stored exactly as DECIMAL(18,3), at most 999,999,999.999 s (under 32 years: a longer value is a
+-- mistake, such as a phone number in the column). A non-zero part below a millisecond ("12.0005") is not rounded
+-- and a number written otherwise ("1e3", "12,5") is not guessed at: all are NULL here and quarantined by
+-- ck_seconds_error with a reason.
+create or replace temp macro ck_seconds_text(x) as regexp_full_match(x, '[+-]?[0-9]+([.][0-9]*)?');
+
+create or replace temp macro ck_sub_millisecond(x) as regexp_matches(x, '[.][0-9]{3}[0-9]*[1-9]');
+
+create or replace temp macro ck_seconds(x) as
+    case when ck_seconds_text(x) and not ck_sub_millisecond(x) then try_cast(x as decimal(12, 3))::decimal(18, 3) end;
+
+create or replace temp macro ck_seconds_error(name, x) as
+    case
+        when ck_blank(x) is null then null
+        when not ck_seconds_text(x) then name || ' is not a number of seconds (digits, up to 3 decimal places)'
+        when ck_sub_millisecond(x) then name || ' has a part below a millisecond (not kept)'
+        when ck_seconds(x) is null then name || ' is too large'
+        when ck_seconds(x) < 0 then name || ' is negative'
+    end;
+
 create or replace temp macro ck_required_error(name, x) as
     case when ck_blank(x) is null then name || ' is missing' end;
 
@@ -134,7 +155,7 @@ create or replace temp macro ck_leg_errors(conversation_id, direction, queued, e
         ck_word_error('transfer_type', transfer_type, ['internal', 'external']),
         case when ck_transfer_type(transfer_type) is not null and not ck_bool(transferred)
             then 'transfer_type given but transferred is false' end,
-        ck_count_error('talk_seconds', talk_seconds)
+        ck_seconds_error('talk_seconds', talk_seconds)
     ), '');
 
 -- transferred: as given, else true when a transfer type is given

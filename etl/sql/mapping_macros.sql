@@ -6,10 +6,14 @@
 -- (durations in milliseconds) and its segments a list of {segmentStart, segmentEnd, segmentType, queueId, ...}.
 -- Elements are read through JSON so that a field no element of the file happens to carry (a page without any
 -- queueId, say) reads as NULL instead of failing the whole file.
--- The value of one metric, summed if it appears more than once; NULL when absent.
+-- The value of one metric, summed if it appears more than once; NULL when absent. Read as a decimal, not a whole
+-- number: a value with a fraction is kept (and a duration below a millisecond then quarantined), never rounded.
 create or replace temp macro genesys_metric(metrics, metric_name) as
-    list_sum([(m ->> 'value')::bigint for m in coalesce(to_json(metrics)::json[], [])
+    list_sum([(m ->> 'value')::decimal(38, 9) for m in coalesce(to_json(metrics)::json[], [])
               if (m ->> 'name') = metric_name]);
+
+-- Milliseconds as seconds, exactly (1234 ms -> 1.234 s): the contract keeps durations to the millisecond.
+create or replace temp macro ms_seconds(ms) as ms::decimal(38, 9) * 0.001;
 
 -- the earliest segmentStart / latest segmentEnd among a session's segments of one segmentType (any if NULL)
 create or replace temp macro genesys_segment_start(segments, segment_type) as
@@ -31,7 +35,7 @@ create or replace temp macro genesys_has_media(sessions, media_type) as
              false);
 
 -- A duration written h:mm:ss (Five9 and most report exports; hours may exceed 24) as whole seconds, as text.
--- Text of any other shape is returned unchanged, so the contract's whole-number check quarantines it with its
+-- Text of any other shape is returned unchanged, so the contract's check of seconds quarantines it with its
 -- reason instead of it turning silently into 0 or NULL.
 create or replace temp macro hms_seconds(x) as
     case

@@ -10,8 +10,8 @@ create table if not exists contacts (
     offered_at timestamp,
     handled_at timestamp,
     ended_at timestamp,
-    hold_seconds integer,
-    acw_seconds integer,
+    hold_seconds decimal(18, 3),
+    acw_seconds decimal(18, 3),
     transferred boolean,
     escalated_clinical boolean,
     resolved boolean,
@@ -30,7 +30,7 @@ alter table contacts add column if not exists end_reason varchar;
 
 alter table contacts add column if not exists transfer_type varchar;
 
-alter table contacts add column if not exists talk_seconds integer;
+alter table contacts add column if not exists talk_seconds decimal(18, 3);
 
 update contacts
 set conversation_id = contact_id,

@@ -41,10 +41,12 @@ base as (
         case when c.handled_at is null then c.end_reason end as end_reason_v,
         c.handled_at is null and c.end_reason = 'abandoned'
             and c.ended_at < c.offered_at + to_seconds(p.short_abandon_seconds) as quick_abandon,
-        case when c.handled_at is null then null
+        -- exact: durations are DECIMAL(18,3) and timestamps microseconds, so handle and wait times are
+        -- DECIMAL(18,6) and every sum of them is exact (no float drift in a numerator)
+        cast(case when c.handled_at is null then null
              when c.talk_seconds is not null then c.talk_seconds + c.hold_seconds + c.acw_seconds
-             else date_diff('microsecond', c.handled_at, c.ended_at) / 1e6 + c.acw_seconds
-        end as handle_seconds,
+             else date_diff('microsecond', c.handled_at, c.ended_at) * 0.000001 + c.acw_seconds
+        end as decimal(18, 6)) as handle_seconds,
         case when p.fcr_same_reason then coalesce(c.reason, '') else '' end as match_reason
     from contacts c
     cross join params p
@@ -63,7 +65,7 @@ conversations as (
             as first_offered_leg,
         first(contact_id order by handled_at, contact_id) filter (where handled) as credited_leg,
         bool_and(quick_abandon) as short_abandoned,
-        coalesce(sum(handle_seconds), 0) as conversation_handle_seconds
+        cast(coalesce(sum(handle_seconds), 0) as decimal(18, 6)) as conversation_handle_seconds
     from base
     group by conversation_id
 ),
@@ -150,7 +152,8 @@ final as (
         inbound and queued and quick_abandon as short_abandon,
         queue_outcome,
         queue_outcome and not handled and end_reason_v = 'abandoned' as abandoned,
-        case when handled then date_diff('microsecond', offered_at, handled_at) / 1e6 end as wait_seconds,
+        case when handled then cast(date_diff('microsecond', offered_at, handled_at) * 0.000001 as decimal(18, 6))
+            end as wait_seconds,
         handle_seconds,
         queue_outcome and handled
             and date_diff('microsecond', offered_at, handled_at) <= sl_threshold * 1000000 as sl_met,

@@ -61,7 +61,9 @@ final as (
         count(*) filter (where f.sl_met) as sl_met,
         coalesce(sum(f.wait_seconds) filter (where f.queue_outcome), 0) as wait_sum,
         coalesce(sum(f.handle_seconds) filter (where f.inbound_handled), 0) as handle_sum,
-        coalesce(sum(f.handle_seconds * f.handle_seconds) filter (where f.inbound_handled), 0) as handle_sq_sum,
+        -- exact too: squares of DECIMAL(18,6) need 38 digits
+        coalesce(sum(f.handle_seconds::decimal(38, 6) * f.handle_seconds::decimal(38, 6))
+            filter (where f.inbound_handled), 0) as handle_sq_sum,
         count(*) filter (where f.inbound_handled and f.transferred) as transferred,
         count(*) filter (where f.inbound_handled and f.transfer_type = 'internal') as transferred_internal,
         count(*) filter (where f.inbound_handled and f.transfer_type = 'external') as transferred_external,

@@ -55,7 +55,7 @@ checked as (
             ck_ts_error('requested_at', requested_at, offered_l, offered_z, $source_tz, $source_has_dst, true),
             ck_ts_error('accepted_at', accepted_at, answered_l, answered_z, $source_tz, $source_has_dst, false),
             ck_ts_error('ended_at', ended_at, ended_l, ended_z, $source_tz, $source_has_dst, true),
-            ck_count_error('acw_seconds', acw_seconds),
+            ck_seconds_error('acw_seconds', acw_seconds),
             ck_bool_error('transferred', transferred),
             ck_bool_error('escalated_clinical', escalated_clinical),
             ck_bool_error('resolved', resolved),
@@ -93,8 +93,8 @@ final as (
         offered_ts as offered_at,
         answered_ts as handled_at,
         ended_ts as ended_at,
-        0::integer as hold_seconds,
-        coalesce(ck_int(acw_seconds), 0)::integer as acw_seconds,
+        0::decimal(18, 3) as hold_seconds,
+        coalesce(ck_seconds(acw_seconds), 0) as acw_seconds,
         ck_transferred(transferred, transfer_type) as transferred,
         coalesce(ck_bool(escalated_clinical), false) as escalated_clinical,
         ck_bool(resolved) as resolved,
@@ -104,7 +104,7 @@ final as (
         coalesce(ck_end_reason(end_reason), case when answered_ts is null then 'abandoned' end) as end_reason,
         case when ck_transferred(transferred, transfer_type)
             then coalesce(ck_transfer_type(transfer_type), 'internal') end as transfer_type,
-        ck_int(talk_seconds)::integer as talk_seconds
+        ck_seconds(talk_seconds) as talk_seconds
     from checked
 )
 
