@@ -17,8 +17,9 @@ import subprocess
 import duckdb
 import pytest
 
+from etl import store
 from etl.build import compare, serving
-from etl.build.cli import build
+from etl.build.cli import BuildReport, build
 from etl.kpis import kpi_table
 from etl.load import load
 from etl.settings import Settings
@@ -74,7 +75,7 @@ def _kpis(settings: Settings, by=("day", "channel", "queue")):
         con.close()
 
 
-def _assert_build_serves_the_loader_kpis(settings: Settings, engine: str) -> compare.Comparison:
+def _assert_build_serves_the_loader_kpis(settings: Settings, engine: str) -> tuple[compare.Comparison, BuildReport]:
     con = _snapshot(settings)
     kpis_before = _kpis(settings)
     report = build(settings, engine)
@@ -87,12 +88,12 @@ def _assert_build_serves_the_loader_kpis(settings: Settings, engine: str) -> com
     refreshed = _warehouse_equal(con, settings)
     assert refreshed.differences == [] and refreshed.cells == result.cells
     assert _kpis(settings).equals(kpis_before)
-    return result
+    return result, report
 
 
 def test_duckdb_build_equals_the_loader_cell_for_cell(tmp_path):
     settings = _small_db(tmp_path)
-    result = _assert_build_serves_the_loader_kpis(settings, "duckdb")
+    result, _ = _assert_build_serves_the_loader_kpis(settings, "duckdb")
     assert result.cells == 23 * 34 + (21 + 20) * 43 + (6 + 6) * 13  # rows x columns of each table
     # the warehouse records what it was built with, as after a load
     con = connect_read_only(settings.db_path)
@@ -143,5 +144,8 @@ def spark_ready():
 @pytest.mark.spark
 def test_spark_build_equals_the_loader_cell_for_cell(tmp_path, spark_ready):
     settings = _small_db(tmp_path).model_copy(update={"spark_master": "local[2]"})
-    result = _assert_build_serves_the_loader_kpis(settings, "spark")
+    stored = store.current_files(store.store_dir(settings.db_path), "contacts")
+    result, report = _assert_build_serves_the_loader_kpis(settings, "spark")
     assert result.cells == 23 * 34 + (21 + 20) * 43 + (6 + 6) * 13  # rows x columns of each table
+    # Spark read the contacts where the table store keeps them: exactly the current manifest's files
+    assert report.sources["contacts"] == stored and len(stored) == 13  # one file per UTC day with contacts

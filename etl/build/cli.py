@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from etl.build import inputs, runner, serving
 from etl.settings import Settings
@@ -15,6 +16,7 @@ from etl.warehouse import connect_read_only
 @dataclass
 class BuildReport:
     engine: str
+    sources: dict[str, list[Path]] = field(default_factory=dict)  # each input's files, as the engine read them
     rows: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -28,15 +30,17 @@ def build(settings: Settings, engine: str, refresh: bool = True) -> BuildReport:
     started = time.perf_counter()
     con = connect_read_only(settings.db_path)
     try:
-        inputs.write_inputs(con, folder / "inputs", settings)
+        files = inputs.write_inputs(con, folder / "inputs", settings, copy_contacts=engine == "duckdb")
     finally:
         con.close()
+    report.sources = files if engine == "spark" else {name: [folder / "inputs" / name] for name in files}
     report.seconds["inputs"] = time.perf_counter() - started
     started = time.perf_counter()
     if engine == "spark":
-        from etl.build.spark import spark_session
+        from etl.build.spark import register_inputs, spark_session
 
-        spark_session(settings)  # dbt-spark's session method runs on it
+        session = spark_session(settings)  # dbt-spark's session method runs on it
+        register_inputs(session, files)
         report.seconds["spark session"] = time.perf_counter() - started
         started = time.perf_counter()
     runner.run_dbt(engine, settings, folder / "inputs", folder / "outputs")

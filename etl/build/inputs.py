@@ -1,37 +1,57 @@
-"""The build's inputs: one Parquet dataset per source of etl/dbt/models/sources.yml, written from the warehouse.
+"""The build's inputs: one Parquet dataset per source of etl/dbt/models/sources.yml.
 
-The settings the facts are built with go in as data too (build_params, one row; critical_items, one row per item),
-bound as parameters by etl/sql/contacts/build_params.sql: no value is ever formatted into the models' SQL.
+Contacts are read where the table store keeps them (etl/store.py): the files the warehouse snapshot's manifest
+names, as they are. The other inputs are small and live in the serving file: they are written as Parquet under the
+build folder, with the settings the facts are built with as data too (build_params, one row; critical_items, one
+row per item), bound as parameters by etl/sql/contacts/build_params.sql: no value is formatted into the models'
+SQL. DuckDB reads everything from the build folder (contacts copied there from the store); Spark reads the store's
+files directly (etl/build/spark.py registers them).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import duckdb
 
-from etl import sqlfiles
+from etl import sqlfiles, store
 from etl.load import build_parameters
 from etl.safe_files import DIR_MODE
 from etl.settings import Settings
 
-# the warehouse tables the models read, as they are stored
-STORED = ("contacts", "agents", "queues", "surveys", "qa_results")
+# the serving file's tables the models read
+SERVED = ("agents", "queues", "surveys", "qa_results")
 
 
-def write_inputs(con: duckdb.DuckDBPyConnection, folder: Path, settings: Settings) -> dict[str, int]:
-    """Write every input under `folder`/<name>/ (replacing what was there); return the rows written per input."""
+def write_inputs(con: duckdb.DuckDBPyConnection, folder: Path, settings: Settings,
+                 copy_contacts: bool = True) -> dict[str, list[Path]]:
+    """Write the inputs under `folder`/<name>/ (replacing what was there); return each input's files. Contacts are
+    the store's files, copied into the folder too when `copy_contacts` (DuckDB reads the folder)."""
     folder = Path(folder)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, mode=DIR_MODE)
     sqlfiles.run(con, "contacts/build_params.sql", {"full_rebuild": True, **build_parameters(settings)})
-    relations = {name: con.table(name) for name in STORED}
+    relations = {name: con.table(name) for name in SERVED}
     relations["build_params"] = con.sql("select * exclude (full_rebuild, critical_items) from build_params")
     relations["critical_items"] = con.sql("select unnest(critical_items) as item from build_params")
-    rows = {}
+    stored = _stored_contacts(con, settings)
+    if copy_contacts or not stored:
+        relations["contacts"] = con.table("contacts")
+    files = {"contacts": stored}
     for name, relation in relations.items():
         (folder / name).mkdir(mode=DIR_MODE)
-        relation.write_parquet(str(folder / name / "part-0.parquet"))
-        rows[name] = relation.count("*").fetchall()[0][0]
-    return rows
+        files[name] = [folder / name / "part-0.parquet"]
+        relation.write_parquet(str(files[name][0]))
+    return files
+
+
+def _stored_contacts(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[Path]:
+    """The contacts files the snapshot's manifest names (none for a warehouse without a store)."""
+    if not con.execute("select count(*) from duckdb_tables() where table_name = 'store_manifest'").fetchall()[0][0]:
+        return []
+    (manifest,) = con.execute("select any_value(manifest_json) from store_manifest").fetchall()[0]
+    tables = json.loads(manifest)["tables"] if manifest else {}
+    root = store.store_dir(settings.db_path)
+    return [root / f for part in sorted(tables.get("contacts", {})) for f in tables["contacts"][part]]

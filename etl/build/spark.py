@@ -55,3 +55,10 @@ def spark_session(settings: Settings):
     for key, value in SESSION_CONF.items():
         session.conf.set(key, value)
     return session
+
+
+def register_inputs(session, files: dict) -> None:
+    """Each input as a global temporary view (global_temp.<name>, the `inputs` sources on Spark) over exactly its
+    files: the store's contacts files as they are, the small tables from the build folder."""
+    for name, paths in files.items():
+        session.read.parquet(*[str(path) for path in paths]).createOrReplaceGlobalTempView(name)

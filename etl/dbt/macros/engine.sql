@@ -29,33 +29,3 @@
 {% macro spark__local_time(timestamp, zone) -%}
     from_utc_timestamp({{ timestamp }}, {{ zone }})
 {%- endmacro %}
-
-
-{#- Run at the start of every dbt run (dbt_project.yml on-run-start): make the input datasets readable as the
-    `inputs` sources. DuckDB reads them directly (external_location in sources.yml): nothing to do. Spark: one
-    table per input over its Parquet files, in the carekpi_inputs database. -#}
-{% macro register_inputs() -%}
-    {{ return(adapter.dispatch('register_inputs', 'carekpi')()) }}
-{%- endmacro %}
-
-{% macro default__register_inputs() -%}
-    select 1
-{%- endmacro %}
-
-{% macro spark__register_inputs() -%}
-    {%- if execute -%}
-        {%- do run_query('create database if not exists carekpi_inputs') -%}
-        {%- for node in graph.sources.values() if node.source_name == 'inputs' -%}
-            {%- do run_query('drop table if exists carekpi_inputs.' ~ node.name) -%}
-            {%- do run_query('create table carekpi_inputs.' ~ node.name ~ ' using parquet location '
-                             ~ carekpi_string(var('inputs') ~ '/' ~ node.name)) -%}
-        {%- endfor -%}
-    {%- endif -%}
-    select 1
-{%- endmacro %}
-
-
-{#- A path as a SQL string literal (quotes and backslashes escaped). -#}
-{% macro carekpi_string(text) -%}
-    '{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}'
-{%- endmacro %}
