@@ -96,25 +96,26 @@ def test_a_link_to_a_page_lands_on_it_after_log_in_and_log_out_lists_no_page(chr
         page.close()
 
 
-def test_a_table_row_opens_its_contacts_in_a_real_browser(browser, server, sample_db):
+def test_a_table_row_opens_its_contacts_in_a_real_browser(chromium, sample_app):
     """Partner scorecard, as Harbor's partner user: select the headline row "Abandonment" (its row marker, left of
     the table); the contacts listed below (read through their CSV, the same rows) are Harbor's abandonment
     denominator, the abandons first, as many as kpi_table() counts (at most 500 listed)."""
     from tests.test_app_defaults import default_filters, table
 
-    filters, _ = default_filters(sample_db)
-    want = table(sample_db, filters.model_copy(update={"partners": ["Harbor BPO"]})).iloc[0]
-    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    server, settings = sample_app
+    filters, _ = default_filters(settings)
+    want = table(settings, filters.model_copy(update={"partners": ["Harbor BPO"]})).iloc[0]
+    page = chromium.new_page(viewport={"width": 1440, "height": 1000})
     try:
         page.goto(f"{server}/partner")
-        _log_in(page, "harbor")
+        log_in(page, "harbor")
         page.wait_for_selector("h1:has-text('Partner scorecard')", timeout=90_000)
-        _settled(page)
+        settled(page)
         box = page.locator(".st-key-partner_headline [data-testid='stDataFrameResizable']").bounding_box()
         row = 3  # HEADLINE: contacts offered, contacts handled, service level, abandonment
         page.mouse.click(box["x"] + 12, box["y"] + 35 * (row + 1) + 17)  # header and rows 35 px high
         page.wait_for_selector("text=From your selection: Harbor BPO: Abandonment", timeout=60_000)
-        _settled(page)
+        settled(page)
         with page.expect_download(timeout=60_000) as download:
             page.locator(".st-key-drill_csv button").click()
         rows = pd.read_csv(download.value.path())
