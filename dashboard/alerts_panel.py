@@ -78,7 +78,7 @@ def render(view: View) -> None:
                "closed; rates never fire on fewer than "
                f"{view.settings.alerts.min_n} contacts). Open one to see it with its filters, or list the "
                "contacts behind it.")
-    st.dataframe(table, hide_index=True, key="alerts_table", column_config={
+    st.dataframe(table, hide_index=True, key="alerts_table", placeholder="—", column_config={  # — : no contacts
         "show": st.column_config.LinkColumn("show", display_text="open"),
         "contacts": st.column_config.LinkColumn("contacts", display_text="list"),
         "n": st.column_config.NumberColumn("n", format="%d"),
