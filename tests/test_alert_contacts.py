@@ -45,6 +45,9 @@ def _check(con, alerts, settings, scope, per_rule: int = 4):
             assert alert.kpi == "csat_top2_rate" and alert.contacts() is None
             continue
         rows = alert_contacts(con, alert, settings, scope)
+        link = alert.contacts_link("")
+        assert link.endswith(f"&drill={alert.kpi}&drill_day={alert.day}"
+                             + (f"&drill_hour={alert.hour}" if alert.hour is not None else "")), link
         if alert.n is None:  # a count: the contacts are the count
             assert len(rows) == alert.value, alert.message()
         else:

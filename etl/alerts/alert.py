@@ -94,18 +94,19 @@ class Alert:
     def contacts(self) -> dict | None:
         """The etl.drilldown.kpi_contacts arguments that list the contacts behind this alert: the KPI and the
         filters (the day, the rule's filters and the group that fired), plus the hour for an hourly rule (the
-        contacts offered in that hour of the reporting time zone; etl/alerts/contacts.py narrows to it)."""
+        contacts offered in that hour of the reporting time zone)."""
         if not self.drillable():
             return None
         filters = {k: v for k, v in self.filters.model_dump(mode="json").items() if v}
         return {"kpi": self.kpi, "filters": filters, **({"hour": self.hour} if self.hour is not None else {})}
 
     def contacts_link(self, base_url: str, names: dict[str, str] | None = None) -> str | None:
-        """The app URL that opens this alert's view with the contacts behind it listed (d12's drill parameters;
-        an hourly alert opens its day's contacts)."""
+        """The app URL that opens this alert's view with the contacts behind it listed (etl.drilldown's drill
+        parameters: the KPI, the day and, for an hourly alert, the hour)."""
         if not self.drillable():
             return None
-        return app_link(base_url, self.page(), self.filters, names, extra=drill_params(self.kpi, self.day))
+        return app_link(base_url, self.page(), self.filters, names,
+                        extra=drill_params(self.kpi, self.day, self.hour))
 
     def to_dict(self, base_url: str | None = None, names: dict[str, str] | None = None) -> dict:
         drill = {k: v for k, v in self.filters.model_dump(mode="json").items() if v}

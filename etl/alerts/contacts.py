@@ -1,7 +1,8 @@
 """The contacts behind an alert: etl.drilldown.kpi_contacts called with the alert's own drill-down arguments
 (Alert.contacts(): the KPI, the day, the rule's filters and the group that fired), under the same scope the alert
-was judged in; for an hourly alert, only the contacts offered in its hour of the reporting time zone. Their count
-is the alert's n and those in the numerator its numerator (tests/test_alert_contacts.py)."""
+was judged in; for an hourly alert, only the contacts offered in its hour of the reporting time zone (the hour
+kpi_table groups by). Their count is the alert's n and those in the numerator its numerator
+(tests/test_alert_contacts.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,5 @@ def alert_contacts(con: duckdb.DuckDBPyConnection, alert: Alert, settings: Setti
     args = alert.contacts()
     if args is None:
         raise ValueError(f"no drill-down for {alert.kpi!r}")
-    rows = kpi_contacts(con, args["kpi"], Filters(**args["filters"]), settings, scope, limit=limit)
-    if "hour" in args:
-        local = pd.to_datetime(rows["offered_at"]).dt.tz_localize("UTC").dt.tz_convert(settings.reporting_timezone)
-        rows = rows[local.dt.hour == args["hour"]].reset_index(drop=True)
-    return rows
+    return kpi_contacts(con, args["kpi"], Filters(**args["filters"]), settings, scope, limit=limit,
+                        hour=args.get("hour"))
