@@ -30,7 +30,7 @@ from etl.plain_text import markdown
 KPI_KEY, DAY_KEY = "drill_kpi", "drill_day"
 NARROW_KEY, SEEN_KEY, URL_KEY = "drill_narrow", "drill_seen", "drill_url_seen"
 WHOLE = "whole period"
-COLUMNS = ["contact_id", "offered_at", "channel", "queue", "agent", "team", "partner", "outcome", "counts",
+COLUMNS = ["contact_id", "offered_at", "channel", "queue", "agent", "team", "partner", "outcome", "scores", "counts",
            "handle_seconds", "repeated_by", "repeated_at", "items_failed"]
 GROUPS = ("partners", "sites", "teams", "channels", "queues", "agents")
 

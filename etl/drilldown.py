@@ -11,7 +11,8 @@ contact, in the numerator when none of its evaluations failed the item).
 each day (an intraday point, an hourly alert). `scope` is the user's, exactly as kpi_table() takes it.
 Returns one row per contact of the KPI's denominator: contact_id, offered_at (UTC), channel, queue, agent, team, partner, outcome ("answered in 12 s", "answered late,
 in 95 s", "abandoned", "short abandon"), in_numerator, handle_seconds, repeated_by / repeated_at (FCR: the contact
-that repeated it) and items_failed (QA). The rows that count against the KPI (SL misses, abandons, repeats, failed
+that repeated it), items_failed (QA) and scores (satisfaction: the contact's survey scores; CSAT counts responses,
+so a contact is in the top-2 numerator when every score is 4 or 5). The rows that count against the KPI (SL misses, abandons, repeats, failed
 evaluations) come first. Never a patient identifier or pseudonym. SQL: etl/sql/queries/kpi_contacts.sql.
 
 A link opens a drill-down with query parameters after the page's filters (`drill_params`): `drill=<kpi>` and,
@@ -31,7 +32,7 @@ from etl.settings import Settings
 
 DRILLABLE = ("contacts_offered", "contacts_handled", "short_abandons", "service_level", "abandon_rate",
              "asa_seconds", "aht_seconds", "transfer_rate", "clinical_escalation_rate", "fcr_rate",
-             "qa_compliant_rate", "qa_coverage")
+             "qa_compliant_rate", "qa_coverage", "csat_top2_rate", "csat_mean", "survey_response_rate")
 QA_ITEM_PREFIX, QA_ITEM_SUFFIX = "qa_item_", "_rate"
 DRILL_PARAM, DAY_PARAM, HOUR_PARAM = "drill", "drill_day", "drill_hour"
 

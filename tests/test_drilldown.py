@@ -12,11 +12,19 @@ from etl.kpis import KPI_BY_NAME, Scope, kpi_table
 from tests.conftest import JANUARY
 
 
+RESPONSES = ("csat_top2_rate", "csat_mean")
+
+
 def test_every_drillable_kpi_lists_its_denominator_and_flags_its_numerator(example_con, example_db):
     total = kpi_table(example_con, JANUARY, (), example_db).iloc[0]
     for kpi in DRILLABLE:
         rows = kpi_contacts(example_con, kpi, JANUARY, example_db)
-        if KPI_BY_NAME[kpi].ratio:
+        if kpi in RESPONSES:  # these KPIs count survey responses: the listed contacts' scores are the denominator
+            scores = [int(v) for found in rows["scores"] for v in found.split(", ")]
+            assert len(scores) == total[f"{kpi}_den"], kpi
+            if kpi == "csat_top2_rate":
+                assert sum(v >= 4 for v in scores) == total[f"{kpi}_num"]
+        elif KPI_BY_NAME[kpi].ratio:
             assert len(rows) == total[f"{kpi}_den"], kpi
             if KPI_BY_NAME[kpi].unit == "rate":
                 assert rows["in_numerator"].sum() == total[f"{kpi}_num"], kpi
@@ -70,9 +78,9 @@ def test_the_link_parameters_that_open_a_drill_down():
                                                                     ("drill_day", "2026-11-20")]
     assert drill_params("qa_item_identity_verified_rate") == [("drill", "qa_item_identity_verified_rate")]
     assert qa_item_of("qa_item_identity_verified_rate") == "identity_verified" and qa_item_of("fcr_rate") is None
-    assert not drillable("csat_top2_rate")
+    assert drillable("csat_top2_rate") and not drillable("channel_share")
     with pytest.raises(ValueError):
-        drill_params("csat_top2_rate")
+        drill_params("channel_share")
 
 
 def test_an_hour_of_each_day(example_con, example_db):
@@ -85,3 +93,13 @@ def test_an_hour_of_each_day(example_con, example_db):
     assert drill_params("service_level", dt.date(2026, 1, 5), 9)[-1] == ("drill_hour", "9")
     with pytest.raises(ValueError, match="an hour"):
         drill_params("service_level", None, 9)
+
+
+def test_satisfaction_by_hand(example_con, example_db):
+    """Surveys: C1 scored 5 then 3, C4 2, M2 4 (C99's is unmatched): CSAT top-2 = 2 / 4 responses."""
+    csat = kpi_contacts(example_con, "csat_top2_rate", JANUARY, example_db).set_index("contact_id")
+    assert csat["scores"].to_dict() == {"C4": "2", "C1": "5, 3", "M2": "4"}
+    assert csat["in_numerator"].to_dict() == {"C4": False, "C1": False, "M2": True}  # every score 4 or 5
+    # responded among handled inbound contacts: C1 (and M2, on sms); C2, C5, M1 handled without a response
+    responded = kpi_contacts(example_con, "survey_response_rate", JANUARY, example_db).set_index("contact_id")
+    assert responded["in_numerator"].to_dict() == {"M2": True, "C1": True, "C2": False, "C5": False, "M1": False}

@@ -1,6 +1,7 @@
 -- The contacts behind one KPI ($kpi) under the filters and the user's scope: every contact of its denominator,
 -- flagged when it is in the numerator, with an outcome a person reads and, for FCR, the contact that repeated it
--- (its id and time: never the patient). QA KPIs list the evaluated contacts with their failed items; $kpi =
+-- (its id and time: never the patient); satisfaction KPIs list the surveyed contacts with their scores (a
+-- contact counts in CSAT top-2 when every score is 4 or 5; the KPI itself counts responses). QA KPIs list the evaluated contacts with their failed items; $kpi =
 -- 'qa_item' lists the contacts evaluated on one item ($item, pass or fail; na left out), counted when none failed it.
 -- Same filters as kpi_table.sql over contact_facts ($hour: one hour of each day, or NULL); values bound. At most $limit rows, misses first, newest first.
 with filtered as (
@@ -33,6 +34,19 @@ evaluations as (
     group by r.contact_id
 ),
 
+surveyed as (
+    -- satisfaction: every survey row of the contact, as kpi_grain.sql counts them (scores in answer order)
+    select
+        s.contact_id,
+        count(*) as responses,
+        count(*) filter (where s.csat >= 4) as top2,
+        string_agg(s.csat::varchar, ', ' order by s.responded_at nulls last, s.survey_id) as scores
+    from surveys s
+    semi join filtered f on f.contact_id = s.contact_id
+    where $kpi in ('csat_top2_rate', 'csat_mean', 'survey_response_rate')
+    group by s.contact_id
+),
+
 repeats as (
     -- for FCR: the first later contact of the same patient within the window (short abandons excepted)
     select
@@ -58,6 +72,7 @@ marked as (
         e.items_failed,
         r.repeated_by,
         r.repeated_at,
+        sv.scores,
         case $kpi
             when 'service_level' then not f.short_abandon
             when 'abandon_rate' then not f.short_abandon
@@ -65,6 +80,9 @@ marked as (
             when 'qa_compliant_rate' then coalesce(e.evaluations, 0) > 0
             when 'qa_coverage' then f.handled
             when 'qa_item' then coalesce(e.item_scored, 0) > 0
+            when 'csat_top2_rate' then coalesce(sv.responses, 0) > 0
+            when 'csat_mean' then coalesce(sv.responses, 0) > 0
+            when 'survey_response_rate' then f.direction = 'inbound' and f.handled
             when 'contacts_offered' then true
             when 'short_abandons' then true
             else f.handled
@@ -76,6 +94,8 @@ marked as (
             when 'qa_compliant_rate' then coalesce(e.non_compliant, 0) = 0
             when 'qa_coverage' then coalesce(e.evaluations, 0) > 0
             when 'qa_item' then coalesce(e.item_failed, 0) = 0
+            when 'csat_top2_rate' then sv.top2 = sv.responses
+            when 'survey_response_rate' then coalesce(sv.responses, 0) > 0
             when 'transfer_rate' then f.transferred
             when 'clinical_escalation_rate' then f.escalated_clinical
             when 'short_abandons' then f.short_abandon
@@ -85,6 +105,7 @@ marked as (
     from filtered f
     left join evaluations e on e.contact_id = f.contact_id
     left join repeats r on r.contact_id = f.contact_id
+    left join surveyed sv on sv.contact_id = f.contact_id
 ),
 
 final as (
@@ -102,6 +123,7 @@ final as (
             when sl_met then 'answered in ' || round(wait_seconds)::bigint || ' s'
             else 'answered late, in ' || round(wait_seconds)::bigint || ' s'
         end as outcome,
+        scores,
         coalesce(in_numerator, false) as in_numerator,
         round(handle_seconds, 1) as handle_seconds,
         repeated_by,
