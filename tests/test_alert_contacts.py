@@ -42,13 +42,18 @@ def _check(con, alerts, settings, scope, per_rule: int = 4):
         if seen[alert.rule] > per_rule:
             continue
         if not alert.drillable():
-            assert alert.kpi == "csat_top2_rate" and alert.contacts() is None
+            assert alert.contacts() is None
             continue
         rows = alert_contacts(con, alert, settings, scope)
         link = alert.contacts_link("")
         assert link.endswith(f"&drill={alert.kpi}&drill_day={alert.day}"
                              + (f"&drill_hour={alert.hour}" if alert.hour is not None else "")), link
-        if alert.n is None:  # a count: the contacts are the count
+        if alert.kpi in ("csat_top2_rate", "csat_mean"):  # n counts responses: the listed contacts' scores
+            scores = [int(v) for found in rows["scores"] for v in found.split(", ")]
+            assert len(scores) == alert.n, alert.message()
+            if alert.kpi == "csat_top2_rate":
+                assert sum(v >= 4 for v in scores) == round(alert.value * alert.n), alert.message()
+        elif alert.n is None:  # a count: the contacts are the count
             assert len(rows) == alert.value, alert.message()
         else:
             assert len(rows) == alert.n, alert.message()
@@ -67,7 +72,7 @@ def test_an_alerts_filters_list_exactly_its_n_and_numerator(sample_db):
         kinds = _check(con, fired, settings, None)
         assert kinds == {("service_level", "day"), ("abandon_rate", "day"), ("asa_seconds", "day"),
                          ("fcr_rate", "day"), ("qa_compliant_rate", "day"), ("service_level", "hour"),
-                         ("contacts_offered", "hour")}
+                         ("contacts_offered", "hour"), ("csat_top2_rate", "day")}
         assert any(a.kpi == "csat_top2_rate" for a in fired)
         assert len(fired) > 50
         northwind = Scope(partners=["Northwind Support"])  # a partner's alerts list only its contacts
