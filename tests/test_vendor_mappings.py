@@ -259,13 +259,17 @@ def test_twilio_flex_insights_chats(tmp_path):
     assert b"5550100111" not in row["_stored"]
 
 
-def test_a_flex_time_that_is_not_whole_seconds_or_a_segment_in_progress_is_set_aside(tmp_path):
+def test_flex_times_are_kept_to_the_millisecond_and_a_finer_time_or_a_segment_in_progress_is_set_aside(tmp_path):
     source = tmp_path / "report.csv"
-    source.write_text(FLEX.read_text().replace(",270,30,45", ",270.4,30,45")  # C1's Talk Time: never rounded
+    source.write_text(FLEX.read_text().replace(",270,30,45", ",270.4,30,45.25")  # C1: kept exactly
+                      .replace(",120,0,10", ",120.0004,0,10")  # C3's first leg: never rounded, set aside
                       .replace("Conversation,Call,Inbound,2026-01-14,15:00:05", "Conversation in Progress,Call,Inbound,"
                                "2026-01-14,15:00:05"))  # C10, exported while the agent was still on it
     report, row = kpis(tmp_path, "twilio_flex_insights_calls", source, source_timezone="America/Chicago")
-    assert report.reasons["a time (Queue, Ring, Talk, Hold or Wrap Up Time) is not a whole number of seconds"] == 1
+    assert report.reasons["a time (Queue, Ring, Talk, Hold or Wrap Up Time) is not a number of seconds with at most "
+                          "3 decimals"] == 1
     assert report.reasons["still in progress when the report was exported (Kind Conversation in Progress): a later "
                           "export has it complete"] == 1
     assert (report.loaded, row["contacts_handled"]) == (8, 4)
+    # C1 240.4 + 30 + 45.25, C3's Pharmacy leg 330, C7 105, C8 225
+    assert row["aht_seconds"] == pytest.approx((315.65 + 330 + 105 + 225) / 4)
