@@ -64,6 +64,8 @@ def main() -> int:
     parser.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     parser.add_argument("--runs", type=int, default=3, help="partial-parse DuckDB runs to time")
     parser.add_argument("--no-spark", action="store_true")
+    parser.add_argument("--no-duckdb", action="store_true", help="skip the DuckDB builds (Spark only)")
+    parser.add_argument("--data", help="a delivery folder to load instead of sample_data/")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.db:
@@ -72,21 +74,23 @@ def main() -> int:
             settings = Settings(db_path=Path(tmp) / "wh" / "carekpi.duckdb", pseudonym_key="bench-key-0123456789abcdef",
                                 spark_master=args.master)
             started = time.perf_counter()
-            load([ROOT / "sample_data"], settings)
-            print(f"load of sample_data/: {time.perf_counter() - started:.2f} s")
-        started = time.perf_counter()
-        import dbt.cli.main  # noqa: F401  (what the first build pays once per process)
-
-        print(f"import dbt: {time.perf_counter() - started:.2f} s")
+            data = Path(args.data) if args.data else ROOT / "sample_data"
+            load([data], settings)
+            print(f"load of {data}: {time.perf_counter() - started:.2f} s")
         print(f"loader's contact facts and marts (etl/sql, full rebuild): {_loader_rebuild_seconds(settings):.2f} s")
-        first = build(settings, "duckdb", refresh=False)
-        print(f"dbt on DuckDB, first run (full parse): models {first.seconds['models']:.2f} s, "
-              f"inputs {first.seconds['inputs']:.2f} s")
-        models = [build(settings, "duckdb", refresh=False).seconds["models"] for _ in range(args.runs)]
-        print(f"dbt on DuckDB, partial parse: models median {statistics.median(models):.2f} s "
-              f"(min {min(models):.2f}, max {max(models):.2f}, {args.runs} runs)")
-        result = _equal(settings, "duckdb")
-        print(f"DuckDB build = loader: {not result.differences}, {result.cells:,} cells, rows {result.rows}")
+        if not args.no_duckdb:
+            started = time.perf_counter()
+            import dbt.cli.main  # noqa: F401  (what the first build pays once per process)
+
+            print(f"import dbt: {time.perf_counter() - started:.2f} s")
+            first = build(settings, "duckdb", refresh=False)
+            print(f"dbt on DuckDB, first run (full parse): models {first.seconds['models']:.2f} s, "
+                  f"inputs {first.seconds['inputs']:.2f} s")
+            models = [build(settings, "duckdb", refresh=False).seconds["models"] for _ in range(args.runs)]
+            print(f"dbt on DuckDB, partial parse: models median {statistics.median(models):.2f} s "
+                  f"(min {min(models):.2f}, max {max(models):.2f}, {args.runs} runs)")
+            result = _equal(settings, "duckdb")
+            print(f"DuckDB build = loader: {not result.differences}, {result.cells:,} cells, rows {result.rows}")
         if not args.no_spark:
             spark = build(settings, "spark", refresh=False)
             print(f"Spark ({args.master}) build: session start {spark.seconds['spark session']:.2f} s, "
