@@ -1,7 +1,8 @@
-"""The table store: contacts and contact facts as plain Parquet files in day partitions beside the warehouse, so a
-load writes only the partitions its delivery touches and Spark (or any Parquet reader) reads them as they are.
+"""The table store: contacts, contact facts, surveys and QA results as plain Parquet files in day partitions beside
+the warehouse, so a load writes only the partitions its delivery touches and Spark (or any Parquet reader) reads
+them as they are.
 
-    <db>.store/<table>/offered_day=YYYY-MM-DD/<version>-<n>.parquet   (UTC day of offered_at; see docs/storage.md)
+    <db>.store/<table>/<partition>=YYYY-MM-DD/<version>-<n>.parquet   (a UTC day; STORED below, docs/storage.md)
     <db>.store/manifests/<version>.json   per kept snapshot: the files of every partition of every table
     <db>.store/manifest.json              a copy of the current one, for other engines
 
@@ -10,8 +11,8 @@ a new manifest, and the warehouse snapshot it swaps in (etl/warehouse.py) holds 
 that swap is the one commit point. A killed load leaves only unnamed files, which the next load removes; the files of
 the KEEP snapshots still on disk are kept for their readers.
 
-During a load, `contacts` and `contact_facts` are temp views over the stored files minus the rows the load drops
-(temp table <t>_dropped: key and partition) plus the rows it adds (<t>_added), so the load's SQL reads them as tables.
+During a load, each stored table is a temp view over the stored files minus the rows the load drops (temp table
+<t>_dropped: their keys) plus the rows it adds (<t>_added), so the load's SQL reads them as tables.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -26,10 +28,30 @@ import duckdb
 from etl import sqlfiles
 from etl.safe_files import DIR_MODE, private_opener, private_umask
 
-TABLES = ("contacts", "contact_facts")  # identifiers interpolated below come only from this tuple
-KEY = "contact_id"
-PARTITION = "offered_day"
-DAY = "strftime(offered_at::date, '%Y-%m-%d')"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored table: its natural key, the name of its partition folders' column and the partition's SQL value."""
+    key: tuple[str, ...]
+    partition: str
+    day: str
+
+    @property
+    def keys(self) -> str:
+        return ", ".join(self.key)
+
+
+# identifiers and expressions interpolated below come only from this table
+STORED = {
+    "contacts": Stored(("contact_id",), "offered_day", "strftime(offered_at::date, '%Y-%m-%d')"),
+    "contact_facts": Stored(("contact_id",), "offered_day", "strftime(offered_at::date, '%Y-%m-%d')"),
+    "surveys": Stored(("survey_id",), "responded_day", "coalesce(strftime(responded_at::date, '%Y-%m-%d'), 'none')"),
+    "qa_results": Stored(("evaluation_id", "item"), "evaluated_day",
+                         "coalesce(strftime(evaluated_at::date, '%Y-%m-%d'), 'none')"),
+}
+TABLES = tuple(STORED)
+LOADED = ("contacts", "surveys", "qa_results")  # merged by the load (contact_facts is derived)
 
 
 def store_dir(db_path: Path) -> Path:
@@ -50,29 +72,32 @@ def built(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def attach(con: duckdb.DuckDBPyConnection, root: Path) -> None:
-    """Make the stored tables readable (and changeable through <t>_added / <t>_dropped) in a load's connection.
-    A warehouse that still holds contacts (or contact facts) as tables has them moved into the store."""
+    """Make the stored tables readable (and changeable through <t>_added / <t>_dropped, the dropped rows' keys) in a
+    load's connection. A new warehouse, or one from before the store, has its contacts, surveys and QA results
+    tables (schema.sql, schema_contacts.sql) moved into the store; its contact facts are rebuilt."""
     con.execute("set parquet_metadata_cache = true")  # the load scans the stored files several times
     con.execute("create table if not exists store_manifest (manifest_json varchar)")
     con.execute("create or replace temp table store_replaced (table_name varchar)")
-    if _table_type(con, "contacts") != "VIEW":  # a new warehouse or one from before the store
-        sqlfiles.run(con, "schema_contacts.sql")
-        con.execute("create or replace table contacts_template as select * from contacts limit 0")
-        con.execute("create or replace temp table contacts_added as select * from contacts")
-        con.execute("drop table contacts")
-        replace(con, "contacts")
+    for table in LOADED:
+        if _table_type(con, table) != "VIEW":
+            if table == "contacts":
+                sqlfiles.run(con, "schema_contacts.sql")
+            con.execute(f"create or replace table {table}_template as select * from {table} limit 0")
+            con.execute(f"create or replace temp table {table}_added as select * from {table}")
+            con.execute(f"drop table {table}")
+            replace(con, table)
     if _table_type(con, "contact_facts") == "BASE TABLE":  # facts from before the store: rebuilt in full
         con.execute("drop table contact_facts")
     files = manifest_of(con)["tables"]
-    for table in TABLES:
+    for table, stored in STORED.items():
         if built(con, table) and not _replaced(con, table):
             source = _source(root, table, [f for part in files.get(table, {}).values() for f in part])
             con.execute(f"create or replace temp view store_{table} as {source}")
             con.execute(f"create or replace temp table {table}_added as select * from {table}_template limit 0")
-            con.execute(f"create or replace temp table {table}_dropped ({KEY} varchar, {PARTITION} varchar)")
+            con.execute(f"create or replace temp table {table}_dropped as select {stored.keys} "
+                        f"from {table}_template limit 0")
             con.execute(f"create or replace temp view {table} as select * from store_{table} "
-                        f"anti join (select {KEY} from {table}_dropped union all select {KEY} from {table}_added) "
-                        f"using ({KEY}) union all select * from {table}_added")
+                        f"anti join ({_gone(table)}) using ({stored.keys}) union all select * from {table}_added")
 
 
 def replace(con: duckdb.DuckDBPyConnection, table: str, query: str | None = None) -> None:
@@ -80,7 +105,8 @@ def replace(con: duckdb.DuckDBPyConnection, table: str, query: str | None = None
     if query is not None:
         con.execute(f"create or replace temp table {table}_added as select * from {query}")
     con.execute(f"create or replace table {table}_template as select * from {table}_added limit 0")
-    con.execute(f"create or replace temp table {table}_dropped ({KEY} varchar, {PARTITION} varchar)")
+    con.execute(f"create or replace temp table {table}_dropped as select {STORED[table].keys} "
+                f"from {table}_template limit 0")
     con.execute("insert into store_replaced values ($t)", {"t": table})
     con.execute(f"create or replace temp view {table} as select * from {table}_added")
 
@@ -106,9 +132,12 @@ def flush(con: duckdb.DuckDBPyConnection, root: Path, version: str) -> dict:
 def _write_table(con: duckdb.DuckDBPyConnection, root: Path, table: str, version: str,
                  partitions: dict[str, list[str]]) -> dict[str, list[str]]:
     """Rewrite the partitions holding added or dropped rows; return the table's new partition -> files map."""
-    touched = {row[0] for row in con.execute(
-        f"select distinct {DAY} from {table}_added union select {PARTITION} from {table}_dropped").fetchall()}
-    if _replaced(con, table):
+    stored = STORED[table]
+    replaced = _replaced(con, table)
+    dropped = "" if replaced else (f" union select {stored.day} from store_{table} semi join {table}_dropped "
+                                   f"using ({stored.keys})")
+    touched = {row[0] for row in con.execute(f"select distinct {stored.day} from {table}_added{dropped}").fetchall()}
+    if replaced:
         partitions = {}
     kept = {part: files for part, files in partitions.items() if part not in touched}
     old = [f for part, files in partitions.items() if part in touched for f in files]
@@ -116,14 +145,14 @@ def _write_table(con: duckdb.DuckDBPyConnection, root: Path, table: str, version
         return kept
     source = f"select * from {table}_added"
     if old:
-        source = (f"select * from {_scan(root, old)} anti join (select {KEY} from {table}_dropped union all "
-                  f"select {KEY} from {table}_added) using ({KEY}) union all {source}")
+        source = (f"select * from {_scan(root, old)} anti join ({_gone(table)}) using ({stored.keys}) "
+                  f"union all {source}")
     folder = root / table
     with private_umask():
-        con.execute(f"copy (select *, {DAY} as {PARTITION} from ({source})) to {_literal(folder)} "
-                    f"(format parquet, compression zstd, partition_by ({PARTITION}), "
+        con.execute(f"copy (select *, {stored.day} as {stored.partition} from ({source})) to {_literal(folder)} "
+                    f"(format parquet, compression zstd, partition_by ({stored.partition}), "
                     f"filename_pattern {_literal(version + '-{i}')}, overwrite_or_ignore)")
-    for path in folder.glob(f"{PARTITION}=*/{version}-*.parquet"):
+    for path in folder.glob(f"{stored.partition}=*/{version}-*.parquet"):
         part = path.parent.name.split("=", 1)[1]
         kept.setdefault(part, []).append(str(path.relative_to(root)))
     return {part: sorted(files) for part, files in sorted(kept.items())}
@@ -154,13 +183,19 @@ def prune(root: Path, versions: set[str]) -> None:
             manifest.unlink()
     for stale in (root / "manifests").glob("*.tmp"):
         stale.unlink()
-    for table in TABLES:
-        for path in (root / table).glob(f"{PARTITION}=*/*"):
+    for table, stored in STORED.items():
+        for path in (root / table).glob(f"{stored.partition}=*/*"):
             if path not in named:
                 path.unlink()
-        for folder in (root / table).glob(f"{PARTITION}=*"):
+        for folder in (root / table).glob(f"{stored.partition}=*"):
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only when empty
+
+
+def _gone(table: str) -> str:
+    """The keys of the stored rows a load replaces: those it dropped and those it adds again."""
+    keys = STORED[table].keys
+    return f"select {keys} from {table}_dropped union all select {keys} from {table}_added"
 
 
 def _source(root: Path, table: str, files: list[str]) -> str:

@@ -1,6 +1,6 @@
 """The table store (etl/store.py): an incremental day rewrites only the partitions it touches (its own days, and the
 earlier days whose FCR windows reach into it), the serving views read exactly the manifest's files, and a warehouse
-from before the store has its contacts moved into it."""
+from before the store has its contacts, surveys and QA results moved into it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from etl import sqlfiles
 from etl.generate import generate
 from etl.load import load
 from etl.settings import Settings
-from etl.store import TABLES, current_files, store_dir
+from etl.store import STORED, TABLES, current_files, store_dir
 from etl.warehouse import connect_read_only
 
 END = dt.date(2026, 3, 20)
@@ -51,9 +51,11 @@ def test_an_incremental_day_rewrites_only_the_partitions_it_touches(tmp_path, de
     con.close()
     for table in TABLES:
         rewritten = {part for part, files in after[table].items() if before[table].get(part) != files}
-        assert rewritten, table
         # untouched partitions keep their files (same names: never rewritten)
         assert all(after[table][part] == files for part, files in before[table].items() if part not in rewritten)
+        assert len(rewritten) <= 10 < len(after[table]), table
+        if table in ("surveys", "qa_results"):
+            continue  # the day's feedback (if any) lands in its own days
         if table == "contacts":
             assert rewritten == new_days
         else:  # the new days, and earlier days whose FCR window (168 h) reaches into them
@@ -73,16 +75,16 @@ def test_the_serving_views_read_exactly_the_manifests_files(tmp_path, deliveries
     try:
         for table in TABLES:
             files = [str(p) for p in current_files(store_dir(settings.db_path), table)]
-            assert all("offered_day=" in f for f in files)
+            assert all(f"/{STORED[table].partition}=" in f for f in files)
             stored = sorted(reader.execute("select * from read_parquet($f, hive_partitioning = false)",
                                             {"f": files}).fetchall(), key=repr)
             served = sorted(con.execute(f"select * from {table}").fetchall(), key=repr)  # noqa: S608 - fixed names
-            assert stored == served and len(served) > 700
+            assert stored == served and len(served) > 50, table
         kinds = dict(con.execute("select table_name, table_type from information_schema.tables").fetchall())
     finally:
         con.close()
         reader.close()
-    assert kinds["contacts"] == kinds["contact_facts"] == "VIEW"
+    assert {kinds[table] for table in TABLES} == {"VIEW"}
     # the files of the previous version are kept for its readers (KEEP = 2 snapshots), none older
     on_disk = {p for table in TABLES for p in (store_dir(settings.db_path) / table).rglob("*.parquet")}
     versions = {p.name.rsplit("-", 1)[0] for p in on_disk}

@@ -1,10 +1,10 @@
 -- Valid staged contacts replace any stored contact with the same id (a re-delivery), then are inserted: into the
--- load's changes to the table store (contacts_dropped: the replaced ids and their partitions; contacts_added, see
+-- load's changes to the table store (contacts_dropped: the replaced ids; contacts_added, see
 -- etl/store.py). The patients of replaced contacts and the ids of all merged contacts are noted for the incremental
 -- rebuild.
 -- The last statement returns the number of replaced rows.
 create or replace temp table replaced as
-select c.contact_id, c.patient_pseudonym, c.conversation_id, c.offered_at
+select c.contact_id, c.patient_pseudonym, c.conversation_id
 from contacts c
 semi join staged s on s.contact_id = c.contact_id and s.error is null;
 
@@ -15,7 +15,7 @@ insert into touched_conversations
 select conversation_id from replaced;
 
 insert into contacts_dropped
-select contact_id, strftime(offered_at::date, '%Y-%m-%d') from replaced;
+select contact_id from replaced;
 
 delete from contacts_added
 where contact_id in (select contact_id from replaced);

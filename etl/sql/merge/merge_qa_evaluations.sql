@@ -1,7 +1,8 @@
 -- QA item results, keyed by (evaluation_id, item): a re-delivered item replaces the stored one. An evaluation
 -- re-delivered for another contact replaces the stored evaluation whole (all its items), as a single load would
 -- refuse one evaluation naming two contacts: the old contact's agent keeps no credit. The contacts of old and new
--- versions are noted for the incremental rebuild. The last statement returns the number of staged rows that
+-- versions are noted for the incremental rebuild. Changes go to the table store (qa_results_dropped: the replaced
+-- keys; qa_results_added; see etl/store.py). The last statement returns the number of staged rows that
 -- replaced stored ones.
 create or replace temp table moved_evaluations as
 select distinct r.evaluation_id
@@ -27,10 +28,13 @@ where s.error is null
   and (s.evaluation_id in (select evaluation_id from moved_evaluations)
        or (s.evaluation_id, s.item) in (select (evaluation_id, item) from replaced));
 
-delete from qa_results
+insert into qa_results_dropped
+select evaluation_id, item from replaced;
+
+delete from qa_results_added
 where (evaluation_id, item) in (select (evaluation_id, item) from replaced);
 
-insert into qa_results
+insert into qa_results_added
 select evaluation_id, item, contact_id, evaluated_at, evaluator, result, $load_id
 from staged
 where error is null;
