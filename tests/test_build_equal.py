@@ -149,3 +149,19 @@ def test_spark_build_equals_the_loader_cell_for_cell(tmp_path, spark_ready):
     assert result.cells == 23 * 34 + (21 + 20) * 43 + (6 + 6) * 13  # rows x columns of each table
     # Spark read the contacts where the table store keeps them: exactly the current manifest's files
     assert report.sources["contacts"] == stored and len(stored) == 13  # one file per UTC day with contacts
+
+
+def test_the_comparison_sees_one_cell_off_in_the_12th_decimal_or_a_missing_row():
+    con = duckdb.connect()
+    con.execute("create table a as select * from (values (1::bigint, 2.000000000001::decimal(38, 12), 'x'), "
+                "(2, 3.5, 'y')) t(k, v, s)")
+    con.execute("create table same as select k::hugeint as k, v::decimal(28, 12) as v, s from a")  # other widths
+    con.execute("create table off as select k, case when k = 1 then 2.000000000002 else v end as v, s from a")
+    con.execute("create table short as select * from a where k = 1")
+    result = compare.Comparison()
+    compare.compare(con, result, "same", "a", "same")
+    assert result.differences == [] and result.cells == 6
+    compare.compare(con, result, "off", "a", "off")
+    compare.compare(con, result, "short", "a", "short")
+    assert result.differences == ["off: 1 expected rows not built, 1 built rows not expected",
+                                  "short: 1 expected rows not built, 0 built rows not expected"]

@@ -1,8 +1,9 @@
 """Cell-for-cell comparison of built tables with the loader's (the proof that both engines and the loader agree).
 
 Both sides are read through one DuckDB connection with every cell normalised to one type per kind of value:
-integers of any width as HUGEINT, floating-point values as exact decimals at the microsecond (DECIMAL(38,6): the
-finest unit any input time has), instants as UTC timestamps; columns taken in name order. The two sides are then
+integers of any width as HUGEINT, decimals (the exact seconds and their sums, sums of squares) as DECIMAL(38,12),
+any floating-point value as a decimal at the microsecond (DECIMAL(38,6), the finest unit of any input time),
+instants as UTC timestamps; columns taken in name order. The two sides are then
 equal cell for cell exactly when each row of one, sorted on every column, is the same row of the other: checked as
 `except all` both ways (no row left over on either side). Used by tests/test_build_equal.py and
 scripts/spark_build.py; a difference is reported as counts, never as a value.
@@ -28,7 +29,9 @@ def _normalised(name: str, data_type: str) -> str:
     column = f'"{name}"'
     if data_type in INTEGERS:
         return f"cast({column} as hugeint)"
-    if data_type in ("DOUBLE", "FLOAT") or data_type.startswith("DECIMAL"):
+    if data_type.startswith("DECIMAL"):  # exact on both sides: compared to the 12th decimal (sums of squares)
+        return f"cast({column} as decimal(38, 12))"
+    if data_type in ("DOUBLE", "FLOAT"):
         return f"cast({column} as decimal(38, 6))"
     if data_type.startswith("TIMESTAMP"):
         return f"cast({column} as timestamp)"

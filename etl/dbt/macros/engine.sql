@@ -29,3 +29,19 @@
 {% macro spark__local_time(timestamp, zone) -%}
     from_utc_timestamp({{ timestamp }}, {{ zone }})
 {%- endmacro %}
+
+
+{#- The exact square of a DECIMAL(18,6) as a DECIMAL with 12 decimals (a sum of squares keeps every digit).
+    DuckDB keeps the operands' width in a product (18 digits overflow), Spark caps a product at 38 digits by
+    dropping decimals: each engine gets the operand width that keeps all 12. -#}
+{% macro exact_square(value) -%}
+    {{ return(adapter.dispatch('exact_square', 'carekpi')(value)) }}
+{%- endmacro %}
+
+{% macro default__exact_square(value) -%}
+    (cast({{ value }} as decimal(38, 6)) * cast({{ value }} as decimal(38, 6)))
+{%- endmacro %}
+
+{% macro spark__exact_square(value) -%}
+    (cast({{ value }} as decimal(18, 6)) * cast({{ value }} as decimal(18, 6)))
+{%- endmacro %}

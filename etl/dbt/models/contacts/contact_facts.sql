@@ -44,10 +44,12 @@ base as (
         c.handled_at is null and c.end_reason = 'abandoned'
             and {{ epoch_us('c.ended_at') }} < {{ epoch_us('c.offered_at') }}
                 + cast(p.short_abandon_seconds as bigint) * 1000000 as quick_abandon,
-        case when c.handled_at is null then null
+        -- exact: durations are DECIMAL(18,3) and times microseconds, so handle and wait times are DECIMAL(18,6)
+        -- (0.000001 is a decimal literal on both engines)
+        cast(case when c.handled_at is null then null
              when c.talk_seconds is not null then c.talk_seconds + c.hold_seconds + c.acw_seconds
-             else ({{ epoch_us('c.ended_at') }} - {{ epoch_us('c.handled_at') }}) / 1e6 + c.acw_seconds
-        end as handle_seconds,
+             else ({{ epoch_us('c.ended_at') }} - {{ epoch_us('c.handled_at') }}) * 0.000001 + c.acw_seconds
+        end as decimal(18, 6)) as handle_seconds,
         case when p.fcr_same_reason then coalesce(c.reason, '') else '' end as match_reason
     from contacts c
     cross join params p
@@ -85,7 +87,7 @@ conversations as (
             as first_offered_leg,
         max(case when handled_rank = 1 and handled then contact_id end) as credited_leg,
         bool_and(quick_abandon) as short_abandoned,
-        coalesce(sum(handle_seconds), 0) as conversation_handle_seconds
+        cast(coalesce(sum(handle_seconds), 0) as decimal(18, 6)) as conversation_handle_seconds
     from ranked
     group by conversation_id
 ),
@@ -170,7 +172,7 @@ final as (
         inbound and queued and quick_abandon as short_abandon,
         queue_outcome,
         queue_outcome and not handled and end_reason_v = 'abandoned' as abandoned,
-        case when handled then (handled_us - offered_us) / 1e6 end as wait_seconds,
+        case when handled then cast((handled_us - offered_us) * 0.000001 as decimal(18, 6)) end as wait_seconds,
         handle_seconds,
         queue_outcome and handled
             and handled_us - offered_us <= cast(sl_threshold as bigint) * 1000000 as sl_met,

@@ -57,7 +57,8 @@ final as (
         count(case when f.sl_met then 1 end) as sl_met,
         coalesce(sum(case when f.queue_outcome then f.wait_seconds end), 0) as wait_sum,
         coalesce(sum(case when f.inbound_handled then f.handle_seconds end), 0) as handle_sum,
-        coalesce(sum(case when f.inbound_handled then f.handle_seconds * f.handle_seconds end), 0) as handle_sq_sum,
+        coalesce(sum(case when f.inbound_handled then {{ exact_square('f.handle_seconds') }} end), 0)
+            as handle_sq_sum,
         count(case when f.inbound_handled and f.transferred then 1 end) as transferred,
         count(case when f.inbound_handled and f.transfer_type = 'internal' then 1 end) as transferred_internal,
         count(case when f.inbound_handled and f.transfer_type = 'external' then 1 end) as transferred_external,
