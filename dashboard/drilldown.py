@@ -30,6 +30,12 @@ from etl.plain_text import markdown
 KPI_KEY, DAY_KEY = "drill_kpi", "drill_day"
 NARROW_KEY, SEEN_KEY, URL_KEY = "drill_narrow", "drill_seen", "drill_url_seen"
 WHOLE = "whole period"
+LIMIT = 500  # rows kpi_contacts lists (its default)
+# kpi_table's count of the contacts a list holds (tests/test_drilldown.py), where it is not the KPI's _den column;
+# PER_RESPONSE / per evaluation KPIs count something else than contacts
+TOTALS = {"contacts_offered": "contacts_offered", "short_abandons": "contacts_offered",
+          "contacts_handled": "contacts_handled"}
+PER_RESPONSE = ("csat_top2_rate", "csat_mean", "qa_compliant_rate")
 COLUMNS = ["contact_id", "offered_at", "channel", "queue", "agent", "team", "partner", "outcome", "scores", "counts",
            "handle_seconds", "repeated_by", "repeated_at", "items_failed"]
 GROUPS = ("partners", "sites", "teams", "channels", "queues", "agents")
@@ -205,8 +211,22 @@ def contacts_section(view: View, filters: Filters, page: str, kpis: tuple[str, .
     shown = shown[[c for c in COLUMNS if c in shown and shown[c].notna().any()]]
     show_table(shown, key="drill_contacts", names=names,
                column_config={"Counts": st.column_config.TextColumn(f"In the numerator of {label(kpi).lower()}")})
-    st.caption(f"{len(rows):,} contact(s) (at most 500 shown).")
+    st.caption(_shown_count(view, kpi, chosen, len(rows), narrowing.hour if narrowing else None))
     table_button(view, shown, f"contacts-{kpi}", key="drill_csv")
+
+
+def _shown_count(view: View, kpi: str, filters: Filters, shown: int, hour: int | None) -> str:
+    """How many contacts are listed; at the limit, of how many (the misses come first, so none is cut before a
+    contact that counts for the KPI)."""
+    if shown < LIMIT:
+        return f"{shown:,} contact(s)."
+    total, column = None, TOTALS.get(kpi, f"{kpi}_den")
+    if hour is None and kpi in DRILLABLE and kpi not in PER_RESPONSE:  # one listed row per counted contact
+        row = view.kpis(filters=filters)
+        total = int(row.iloc[0][column]) if len(row) and column in row else None
+    of = f" of {total:,}" if total else ""
+    return (f"The first {shown:,} contacts{of}, the ones that count against the KPI first: pick a row, a point or "
+            f"a day to narrow the list.")
 
 
 def _widen(page: str) -> None:

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl.access import User, add_user
 from tests.conftest import PASSWORDS, TEST_KEY, login
-from tests.test_app import APP
+from tests.test_app import APP, app, expected  # noqa: F401 - the app fixture (sample data, manager)
 
 JANUARY = {"period": "Custom", "dates": ["2026-01-01", "2026-01-31"]}
 HEADLINE = ("contacts_offered", "contacts_handled", "service_level", "abandon_rate")  # the partner page's first rows
@@ -167,3 +167,15 @@ def test_overview_an_intraday_bar_and_an_hourly_link(example_app, click):
     assert counted(at) == {"C4": "yes"}
     at = example_app("overview", drill="abandon_rate", drill_day="2026-01-07", drill_hour="9")  # C6 only: licensed
     assert any(i.value == "No contacts behind this number with these filters." for i in at.info)
+
+
+def test_a_list_cut_at_500_says_of_how_many(app, sample_db):
+    """The sample's last 4 weeks hold thousands of handled contacts: the list says it shows the first 500 of them."""
+    app.query_params["period"] = "Last 4 weeks"
+    app.query_params["drill"] = "contacts_handled"
+    at = app.run()
+    assert not at.exception, [e.value for e in at.exception]
+    handled = int(expected(sample_db, "Last 4 weeks").iloc[0]["contacts_handled"])
+    assert handled > 500 and len(contacts(at)) == 500
+    assert any(c.value.startswith(f"The first 500 contacts of {handled:,}, the ones that count against") for c in
+               at.caption)
