@@ -30,7 +30,7 @@ def build(settings: Settings, engine: str, refresh: bool = True) -> BuildReport:
     started = time.perf_counter()
     con = connect_read_only(settings.db_path)
     try:
-        files = inputs.write_inputs(con, folder / "inputs", settings, copy_contacts=engine == "duckdb")
+        files = inputs.write_inputs(con, folder / "inputs", settings, copy_stored=engine == "duckdb")
     finally:
         con.close()
     report.sources = files if engine == "spark" else {name: [folder / "inputs" / name] for name in files}

@@ -1,11 +1,11 @@
 """The build's inputs: one Parquet dataset per source of etl/dbt/models/sources.yml.
 
-Contacts are read where the table store keeps them (etl/store.py): the files the warehouse snapshot's manifest
-names, as they are. The other inputs are small and live in the serving file: they are written as Parquet under the
-build folder, with the settings the facts are built with as data too (build_params, one row; critical_items, one
-row per item), bound as parameters by etl/sql/contacts/build_params.sql: no value is formatted into the models'
-SQL. DuckDB reads everything from the build folder (contacts copied there from the store); Spark reads the store's
-files directly (etl/build/spark.py registers them).
+Contacts (and surveys and QA results, once the table store keeps them) are read where the table store keeps them
+(etl/store.py): the files the warehouse snapshot's manifest names, as they are. The rest lives in the serving file
+and is written as Parquet under the build folder, with the settings the facts are built with as data too
+(build_params, one row; critical_items, one row per item), bound as parameters by etl/sql/contacts/build_params.sql:
+no value is formatted into the models' SQL. DuckDB reads everything from the build folder (stored tables copied
+there); Spark reads the store's files directly (etl/build/spark.py registers them).
 """
 
 from __future__ import annotations
@@ -21,25 +21,23 @@ from etl.load import build_parameters
 from etl.safe_files import DIR_MODE
 from etl.settings import Settings
 
-# the serving file's tables the models read
-SERVED = ("agents", "queues", "surveys", "qa_results")
+# the warehouse's tables the models read (each a table of the serving file or a view over the table store)
+TABLES = ("contacts", "agents", "queues", "surveys", "qa_results")
 
 
 def write_inputs(con: duckdb.DuckDBPyConnection, folder: Path, settings: Settings,
-                 copy_contacts: bool = True) -> dict[str, list[Path]]:
-    """Write the inputs under `folder`/<name>/ (replacing what was there); return each input's files. Contacts are
-    the store's files, copied into the folder too when `copy_contacts` (DuckDB reads the folder)."""
+                 copy_stored: bool = True) -> dict[str, list[Path]]:
+    """Write the inputs under `folder`/<name>/ (replacing what was there); return each input's files. A table the
+    store keeps is its files there, copied into the folder too when `copy_stored` (DuckDB reads the folder)."""
     folder = Path(folder)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, mode=DIR_MODE)
     sqlfiles.run(con, "contacts/build_params.sql", {"full_rebuild": True, **build_parameters(settings)})
-    relations = {name: con.table(name) for name in SERVED}
+    stored = _stored_files(con, settings)
+    relations = {name: con.table(name) for name in TABLES if copy_stored or not stored.get(name)}
     relations["build_params"] = con.sql("select * exclude (full_rebuild, critical_items) from build_params")
     relations["critical_items"] = con.sql("select unnest(critical_items) as item from build_params")
-    stored = _stored_contacts(con, settings)
-    if copy_contacts or not stored:
-        relations["contacts"] = con.table("contacts")
-    files = {"contacts": stored}
+    files = {name: paths for name, paths in stored.items() if name in TABLES and paths}
     for name, relation in relations.items():
         (folder / name).mkdir(mode=DIR_MODE)
         files[name] = [folder / name / "part-0.parquet"]
@@ -47,11 +45,11 @@ def write_inputs(con: duckdb.DuckDBPyConnection, folder: Path, settings: Setting
     return files
 
 
-def _stored_contacts(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[Path]:
-    """The contacts files the snapshot's manifest names (none for a warehouse without a store)."""
+def _stored_files(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, list[Path]]:
+    """Per table the store keeps, the files the snapshot's manifest names (none without a store)."""
     if not con.execute("select count(*) from duckdb_tables() where table_name = 'store_manifest'").fetchall()[0][0]:
-        return []
+        return {}
     (manifest,) = con.execute("select any_value(manifest_json) from store_manifest").fetchall()[0]
     tables = json.loads(manifest)["tables"] if manifest else {}
     root = store.store_dir(settings.db_path)
-    return [root / f for part in sorted(tables.get("contacts", {})) for f in tables["contacts"][part]]
+    return {table: [root / f for part in sorted(parts) for f in parts[part]] for table, parts in tables.items()}
