@@ -20,6 +20,7 @@ import pytest
 from etl import store
 from etl.build import compare, serving
 from etl.build.cli import BuildReport, build
+from etl.cli import main
 from etl.kpis import kpi_table
 from etl.load import load
 from etl.settings import Settings
@@ -165,3 +166,15 @@ def test_the_comparison_sees_one_cell_off_in_the_12th_decimal_or_a_missing_row()
     compare.compare(con, result, "short", "a", "short")
     assert result.differences == ["off: 1 expected rows not built, 1 built rows not expected",
                                   "short: 1 expected rows not built, 0 built rows not expected"]
+
+
+def test_the_build_command_prints_what_it_built_or_one_line(example_db, tmp_path, capsys):
+    db = str(example_db.db_path)
+    assert main(["build", "--engine", "duckdb", "--db", db]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("built on duckdb: contact_facts 8 rows, kpi_grain_hourly 8 rows, kpi_grain 8 rows, "
+                      "qa_item_grain_hourly 6 rows, qa_item_grain 6 rows")
+    assert out[1].startswith("seconds: inputs ")
+    assert main(["build", "--db", str(tmp_path / "none.duckdb")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("carekpi build: error: no warehouse at ")
