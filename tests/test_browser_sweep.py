@@ -99,7 +99,8 @@ def test_a_link_to_a_page_lands_on_it_after_log_in_and_log_out_lists_no_page(chr
 def test_a_table_row_opens_its_contacts_in_a_real_browser(chromium, sample_app):
     """Partner scorecard, as Harbor's partner user: select the headline row "Abandonment" (its row marker, left of
     the table); the contacts listed below (read through their CSV, the same rows) are Harbor's abandonment
-    denominator, the abandons first, as many as kpi_table() counts (at most 500 listed)."""
+    denominator, the abandons first, as many as kpi_table() counts (at most 500 listed). Then click a bar of
+    Quality's pass rate per item: its contacts are listed, Harbor's only."""
     from tests.test_app_defaults import default_filters, table
 
     server, settings = sample_app
@@ -124,5 +125,20 @@ def test_a_table_row_opens_its_contacts_in_a_real_browser(chromium, sample_app):
         assert (rows["counts"] == "yes").sum() == min(int(want["abandon_rate_num"]), 500)
         assert set(rows.loc[rows["counts"] == "yes", "outcome"]) == {"abandoned"}
         assert not any("patient" in c.lower() for c in rows.columns)
+        # a chart point: a bar of "Pass rate per QA item" on Quality lists that item's evaluated contacts, Harbor's
+        page.locator("[data-testid='stSidebarNav'] a").filter(has_text="Quality").first.click()
+        page.wait_for_selector("h1:has-text('Quality')", timeout=90_000)
+        settled(page)
+        bar = page.locator(".st-key-qa_items .js-plotly-plot .bars path").first
+        bar.scroll_into_view_if_needed()
+        box = bar.bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_selector("text=From your selection", timeout=60_000)
+        settled(page)
+        with page.expect_download(timeout=60_000) as download:
+            page.locator(".st-key-drill_csv button").click()
+        rows = pd.read_csv(download.value.path())
+        assert len(rows) > 0 and set(rows["partner"]) == {"Harbor BPO"}
+        assert download.value.suggested_filename.startswith("carekpi-contacts-qa_item_")
     finally:
         page.close()
