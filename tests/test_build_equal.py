@@ -178,3 +178,21 @@ def test_the_build_command_prints_what_it_built_or_one_line(example_db, tmp_path
     assert main(["build", "--db", str(tmp_path / "none.duckdb")]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("carekpi build: error: no warehouse at ")
+
+
+def test_a_load_after_a_build_goes_on_as_after_a_load(tmp_path):
+    """The built tables swapped in are a warehouse like any other: the next (incremental) delivery lands on them
+    with the same result as on the loader's own."""
+    v2 = write_delivery(tmp_path / "v2", {"calls.csv": V2_CALLS, "chats.csv": V2_CHATS})
+    results = []
+    for name, engine in (("built", "duckdb"), ("loaded", None)):
+        settings = Settings(db_path=tmp_path / name / "carekpi.duckdb", pseudonym_key=TEST_KEY,
+                            reporting_timezone="America/New_York")
+        load([write_delivery(tmp_path / name / "example", EXAMPLE)], settings, now=NOW)
+        if engine:
+            build(settings, engine)
+        report = load([v2], settings, now=NOW)
+        assert report.timings["full rebuild"] == 0.0  # incremental: the build recorded its settings as a load does
+        results.append(_kpis(settings, by=("day", "channel", "agent")))
+    assert len(results[0]) == 19  # day x channel x agent groups of January
+    assert results[0].equals(results[1])
