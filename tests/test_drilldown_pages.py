@@ -7,6 +7,8 @@ the event Streamlit would send for a click on a point (curve_number, x, y), and 
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 import streamlit as st
@@ -14,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl.access import User, add_user
 from tests.conftest import PASSWORDS, TEST_KEY, login
-from tests.test_app import APP, app, expected  # noqa: F401 - the app fixture (sample data, manager)
+from tests.test_app import APP, app, expected, run_page  # noqa: F401 - the app fixture (sample data, manager)
 
 JANUARY = {"period": "Custom", "dates": ["2026-01-01", "2026-01-31"]}
 HEADLINE = ("contacts_offered", "contacts_handled", "service_level", "abandon_rate")  # the partner page's first rows
@@ -146,6 +148,22 @@ def test_coaching_an_agents_row_cell_and_trend_week(example_app, click):
     assert counted(at) == {"C1": "no", "C2": "no", "M1": "no"}
     click("coaching_trend", curve_number=0, x="2026-01-05", y=66.7)  # A1's FCR in the week of 5 Jan
     assert counted(example_app("coaching")) == {"C1": "no", "C2": "yes", "M1": "yes"}  # C2 repeated C1
+
+
+def test_coaching_an_agents_point_against_the_team(app, sample_db, click):
+    """On the sample (the example has one agent per team: no gap to draw): a point of "Agent against team" on
+    handle time lists that agent's handled contacts, as many as kpi_table() counts for the agent."""
+    app.session_state["coaching_measure"] = "aht_seconds"
+    at = run_page(app, "coaching")
+    chart = next(c for c in at.get("plotly_chart") if "against the rest of the team" in c.proto.spec)
+    label = json.loads(chart.proto.spec)["data"][0]["y"][0]  # "<agent id> · <name>"
+    click("agent_vs_team", x=0.0, y=label)
+    at.run()
+    agent = label.split(" · ")[0]
+    want = expected(sample_db, agents=[agent]).iloc[0]
+    assert at.selectbox(key="drill_kpi").value == "aht_seconds"
+    assert len(contacts(at)) == min(int(want["aht_seconds_den"]), 500) > 0
+    assert set(contacts(at)["Agent"]) == {label}
 
 
 def test_fcr_lists_the_closed_windows_as_its_tile_counts_them(example_app):

@@ -1,8 +1,8 @@
 """Coaching: each agent against the rest of their team (new hires: their hire cohort), flagged only where the gap is
 statistically clear across the whole page; the evidence behind each flag; agents without enough contacts yet; the
 weekly trend of a flagged measure. All numbers come from etl.coaching.scorecard.coaching_scorecard(), the function
-`carekpi coaching` prints. A scorecard row (an agent), a cell (an agent's measure) or a point of the agent's trend
-(a week) opens the agent's contacts behind it (dashboard/drilldown.py)."""
+`carekpi coaching` prints. A scorecard row (an agent), a cell (an agent's measure), an agent's point against the
+team or a point of the agent's trend (a week) opens the agent's contacts behind it (dashboard/drilldown.py)."""
 
 from __future__ import annotations
 
@@ -154,8 +154,15 @@ if subset.empty:
     st.info(f"No {measure.label} data for {markdown_text(team)} in this period.")
 else:
     shown = subset.assign(agent=subset["agent"].map(view.agent_label), enough=subset["status"] != NOT_ENOUGH)
-    st.plotly_chart(coaching_charts.difference_chart(shown, measure.label, measure.mean,
-                                                     settings.coaching_confidence), key="agent_vs_team")
+    gaps = coaching_charts.difference_chart(shown, measure.label, measure.mean, settings.coaching_confidence)
+    plotted_agents = drill.plotted({a: view.agent_label(a) for a in subset["agent"]})
+    drill.on_points(PAGE, "agent_vs_team", st.plotly_chart(gaps, key="agent_vs_team", on_select="rerun",
+                                                           selection_mode="points"), gaps,
+                    lambda _name, point: drill.Narrowing(
+                        f"{view.agent_label(plotted_agents[point['y']])}: {measure.label}",
+                        groups={"agents": [plotted_agents[point["y"]]]},
+                        kpi=measure.kpi if drillable(measure.kpi) else None) if point.get("y") in plotted_agents
+                    else None)
     st.caption(f"Grey: fewer than {settings.coaching_min_contacts} contacts, shown but never flagged; "
                f"red: flagged. {period_label(subset.iloc[0]['period_from'], subset.iloc[0]['period_to'])}.")
 
