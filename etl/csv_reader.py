@@ -62,8 +62,14 @@ def reader_names(spec: FileSpec, header: list[str], path: Path) -> list[str]:
     return [name if name in spec.columns else f"_extra_{i}" for i, name in enumerate(normalised)]
 
 
+# What every reader trims from both ends of every field as it fills raw_input (ck_trim in etl/sql/macros.sql):
+# spaces, tabs, line breaks, vertical tabs, form feeds and no-break spaces.
+TRIMMED = " \t\n\v\f\r\u00a0"
+
+
 def read_raw(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names: list[str]) -> list[RejectedLine]:
-    """Fill temp table raw_input (rec_no, line_no, every contract column as text); return the rejected lines."""
+    """Fill temp table raw_input (rec_no, line_no, every contract column as text, trimmed); return the rejected
+    lines."""
     if junk_share(path, len(names)) > JUNK_SHARE:  # mostly junk: line by line in bulk (etl/junk_reader.py)
         rejected = read_lines(con, path, names)
         if rejected is not None:
@@ -111,7 +117,7 @@ def _read_with_python(con: duckdb.DuckDBPyConnection, path: Path, names: list[st
             side = "more" if len(row) > len(names) else "fewer"
             rejected.append(RejectedLine(line, f"row has {side} fields than the header", raw))
         else:
-            records.append([len(records) + 1, line, *(value if value != "" else None for value in row)])
+            records.append([len(records) + 1, line, *(value.strip(TRIMMED) if value != "" else None for value in row)])
     frame = pd.DataFrame(records, columns=["rec_no", "line_no", *names]).astype(
         {"rec_no": "int64", "line_no": "int64", **{name: "object" for name in names}})
     con.register("python_rows", frame)

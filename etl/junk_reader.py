@@ -62,7 +62,8 @@ def read_lines(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> 
         con.execute("create or replace temp table ck_split as select line_no, string_split(rtrim(line, chr(13)), ',') "
                     "as f from ck_lines where line_no > 1 and rtrim(line, chr(13)) <> ''")
         con.execute("drop table ck_lines")
-        fields = ", ".join(f"nullif(f[{i}], '') as \"{name}\"" for i, name in enumerate(names, start=1))  # names
+        fields = ", ".join(f"ck_trim(nullif(f[{i}], '')) as \"{name}\""  # names; trimmed as every reader does
+                           for i, name in enumerate(names, start=1))
         con.execute("create or replace temp table raw_input as select row_number() over (order by line_no) as "
                     f"rec_no, line_no, {fields} from ck_split where len(f) = $n", {"n": len(names)})
         con.execute("create or replace temp table ck_rejected_lines as select line_no, "

@@ -210,9 +210,8 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
 
 
 def stage(con: duckdb.DuckDBPyConnection, spec: FileSpec, params: dict, mapped: bool) -> None:
-    """Temp table raw_input -> temp table staged: every field trimmed once, then checked, typed and pseudonymised
-    (with a mapping, its rules' reasons added). Also used by `carekpi mapping preview`."""
-    sqlfiles.run(con, "staging/trim_raw.sql")
+    """Temp table raw_input (every field trimmed once by its reader) -> temp table staged: checked, typed and
+    pseudonymised (with a mapping, its rules' reasons added). Also used by `carekpi mapping preview`."""
     named = "patient_named" if {"patient_ref", "reason"} <= set(spec.columns) else "patient_named_none"
     sqlfiles.run(con, f"staging/{named}.sql")
     sqlfiles.run(con, f"staging/stg_{spec.table}.sql", params)

@@ -143,7 +143,7 @@ def raw_input_sql(mapping: Mapping, line_offset: int) -> str:
     temp table mapped_rows. With [dedupe], rec_no puts every copy of a contact in version order, so the core's
     'repeated id: the last occurrence is kept' keeps the newest; older copies and copies older than the one already
     loaded are quarantined with their own reason."""
-    columns = ", ".join(f"{quoted(c)}::varchar as {quoted(c)}" for c in mapping.spec.columns)
+    columns = ", ".join(f"ck_trim({quoted(c)}::varchar) as {quoted(c)}" for c in mapping.spec.columns)  # as read_csv
     if not mapping.dedupe:
         return (f"select {SRC} as rec_no, {SRC} + {line_offset} as line_no, {columns}, {RAW} as _raw_text, "
                 "__ck_rule as _rule_reason, null::varchar as _dedupe_key, null::timestamptz as _version "

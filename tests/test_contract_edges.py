@@ -143,8 +143,8 @@ def test_whitespace_around_ids_is_trimmed_alike_and_control_characters_inside_ar
 
 
 def test_every_field_is_trimmed_the_same_way_once(tmp_path):
-    # staging/trim_raw.sql trims each field once; every check then reads the trimmed value: a date, a count, a
-    # flag and a timestamp with a tab, a line break or a no-break space around them load as the value they hold
+    # each reader trims every field once as it fills raw_input; every check then reads the trimmed value: a date, a
+    # count, a flag and a timestamp with a tab, a line break or a no-break space around them load as what they hold
     nbsp = "\u00a0"
     calls = [CALL_HEADER, answered("C1", offered="\t2026-01-05T09:00:00", acw=f"{nbsp}12\r\n", resolved=" yes\t")]
     agents = [AGENTS[0], ["A1", "Ann", "T1", "S1", "P1", "\tfalse", f"2025-01-01{nbsp}"]]

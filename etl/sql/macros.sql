@@ -5,7 +5,8 @@
 -- Surrounding whitespace is not part of a value: spaces, tabs, line breaks, vertical tabs, form feeds and no-break
 -- spaces are trimmed from both ends of every field, the same way for every column (an id with a tab at its end is
 -- the same id). Control characters inside an id are refused (ck_id_error), never removed.
--- Every field is trimmed once, by staging/trim_raw.sql, before any check: the macros below take trimmed text.
+-- Every field is trimmed once, by the reader that fills raw_input (staging/read_csv.sql, etl/junk_reader.py, the
+-- Python fallback in etl/csv_reader.py, etl/mapping_sql.py), before any check: the macros below take trimmed text.
 -- A value whose first and last characters are printable ASCII has nothing to trim and skips trim(x, <list>),
 -- which costs about three times a plain trim (issue 11: validation went from 1.6 s to 4.6 s at 95,607 contacts).
 create or replace temp macro ck_trim(x) as
