@@ -136,11 +136,12 @@ def intraday_chart(frame: pd.DataFrame, sl_target: Target | None, queue_measures
 
 
 def channel_mix_chart(frame: pd.DataFrame, x: str = "day") -> go.Figure:
-    """Share of offered contacts by channel over time (stacked to 100%)."""
+    """Share of offered contacts by channel over time (stacked to 100%); markers so that a click selects a point
+    (a channel on a day or week: the app's drill-down)."""
     fig = go.Figure()
     for channel, rows in frame.sort_values(x).groupby("channel", sort=True):
         fig.add_trace(go.Scatter(x=rows[x], y=rows["channel_share"] * 100, name=channel, stackgroup="mix",
-                                 mode="lines", line_color=channel_color(channel),
+                                 mode="lines+markers", marker_size=5, line_color=channel_color(channel),
                                  hovertemplate="%{y:.1f}%<extra>%{fullData.name}</extra>"))
     fig.update_yaxes(range=[0, 100])
     _date_axis(fig, frame[x], x)
