@@ -174,6 +174,20 @@ def test_five9_call_log(tmp_path):
     assert b"5550100011" not in row["_stored"]
 
 
+def test_a_five9_duration_or_count_that_cannot_be_read_is_set_aside_not_taken_as_0(tmp_path):
+    source = tmp_path / "call_log.csv"
+    text = (EXAMPLES / "five9" / "call_log.csv").read_text()
+    text = text.replace(",00:04:00,00:00:30,00:00:00,00:00:45,", ",00:04:00,n/a,00:00:00,00:00:45,")  # 300001's hold
+    text = text.replace(",00:02:30,1,0,1,0,1", ",00:02:30,x,0,1,0,1")  # 300002's TRANSFERS
+    source.write_text(text)
+    report, row = kpis(tmp_path, "five9_calls", source, source_timezone="America/New_York")
+    assert report.reasons == {
+        "internal call between agents, not a patient contact": 1,
+        "a duration (IVR, QUEUE WAIT, RING, TALK, HOLD, PARK, AFTER CALL WORK or CALL TIME) is not h:mm:ss": 1,
+        "TRANSFERS is not a whole count": 1}
+    assert (report.loaded, row["contacts_handled"], row["transfer_rate_num"]) == (7, 3, 0)
+
+
 def test_talkdesk_calls_report(tmp_path):
     """Ten entries of the Explore Calls report (seconds):
       inbound, Scheduling, ana: wait 12, talk 300, hold 45                handle 345
