@@ -212,6 +212,16 @@ def test_talkdesk_calls_report(tmp_path):
     assert b"5550100021" not in row["_stored"]
 
 
+def test_a_talkdesk_answered_call_without_wait_time_is_set_aside_not_counted_abandoned(tmp_path):
+    report_json = json.loads((EXAMPLES / "talkdesk" / "calls_report.json").read_text())
+    report_json["entries"][0]["wait_time"] = None  # the first inbound call, answered by ana
+    source = tmp_path / "calls_report.json"
+    source.write_text(json.dumps(report_json))
+    report, row = kpis(tmp_path, "talkdesk_calls", source)
+    assert report.reasons == {"an answered call without wait_time: its answer time is unknown": 1}
+    assert (report.loaded, row["contacts_handled"], row["abandon_rate_num"]) == (9, 3, 1)
+
+
 FLEX = EXAMPLES / "twilio_flex" / "conversations_report.csv"
 NOT_A_LEG = ("not a Conversation segment (a queue, a missed reservation, ...): the leg and its times are on its Kind "
              "Conversation segment")
