@@ -190,3 +190,15 @@ def test_zendesk_transfer_splits_the_time_between_agents(zendesk):
     assert (agents.loc["361", "contacts_handled"], agents.loc["361", "aht_seconds"]) == (2, 475.0)
     assert (agents.loc["362", "contacts_handled"], agents.loc["362", "aht_seconds"]) == (1, 580.0)
     assert (agents.loc["362", "csat_top2_rate_num"], agents.loc["362", "csat_top2_rate_den"]) == (0, 1)
+
+
+def test_a_zendesk_answered_chat_without_its_response_time_is_set_aside_not_counted_abandoned(tmp_path):
+    chats = [json.loads(line) for line in (ZENDESK / "chats.jsonl").read_text().splitlines()]
+    next(c for c in chats if c["id"] == "2603.04.z1")["response_time"]["first"] = None  # answered by agent 361
+    source = tmp_path / "chats.jsonl"
+    source.write_text("\n".join(json.dumps(c) for c in chats))
+    settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
+    report = load([source], settings, now=NOW, mapping=load_mapping("zendesk_chat")).files[0]
+    assert (report.loaded, report.reasons) == (6, {
+        "offline message, not a live chat": 1,
+        "an answered chat without response_time.first: its answer time is unknown": 1})
