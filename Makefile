@@ -42,7 +42,8 @@ prove: install-test
 	$(BIN)/python scripts/junk_load.py --lines 1000000 --refuse-share 0.5
 
 bench: install
-	$(BIN)/carekpi bench --contacts $(or $(N),10000000)
+	$(BIN)/carekpi bench $(if $(N),--contacts $(N),--contacts 1000000 --contacts 10000000 --contacts 50000000) \
+		--data-dir $(or $(BENCH_DATA),var/bench)
 
 # The HTML report's plotly.js (scatter, bar and pie only), vendored in etl/assets/plotly/ (see SOURCE.md there);
 # run this only to move to another plotly.js version (npm needed; `make run` and `make test` never need it).

@@ -1,14 +1,16 @@
-"""`carekpi bench`: the scale benchmark. Prints one table of figures and writes it as JSON; asserts nothing.
+"""`carekpi bench`: the scale benchmark. Prints figures and writes them as JSON; asserts nothing.
 
-Phases, measured in one run on one generated delivery of N contacts:
+For each size N in turn (one generated delivery of N contacts over the days, kept in the data folder between runs),
+phases measured in one run, the ones the goals need first:
 1. reference: DuckDB's own read_csv of calls.csv and chats.csv into plain tables (no validation), the floor;
 2. full load of the delivery into an empty warehouse (validation, quarantine, pseudonyms, FCR, marts);
-3. incremental load of one more day into that warehouse, and into a warehouse of half its history (the same day):
-   the seconds and the bytes the load writes (new table store files and the new serving snapshot), which must
-   follow the day, not the warehouse;
-4. the KPI query function on realistic filter and grouping combinations, cold and warm;
-5. a plain pandas implementation of FCR on the same data, for comparison.
-Loads and the reference run in child processes so their peak RSS can be read.
+3. incremental load of one more day (1/days of the year) into that warehouse: the seconds and the bytes the load
+   writes (new table store files and the new serving snapshot), which must follow the day, not the warehouse;
+4. the KPI query function on 22 realistic filter and grouping combinations, cold and warm;
+3b. up to --half-history-max: the same day loaded into a warehouse of half the history (its bytes written);
+5. up to --pandas-max: a plain pandas implementation of FCR on the same data, for comparison.
+Each phase's figures are printed and saved as soon as it ends; after the sizes, the scaling summary
+(`etl.bench_report`). Loads and the reference run in child processes so their peak RSS can be read.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 
+from etl.bench_report import format_results, format_scaling, scaling_summary
 from etl.generate import generate
 from etl.kpis import Filters, kpi_table
 from etl.settings import Settings
@@ -51,8 +55,10 @@ def _child(code: str, env: dict | None = None) -> tuple[float, int, str]:
 
 
 def _rss_of(code: str, env: dict | None = None) -> tuple[float, int, str]:
-    """Like _child, but reads the child's own peak RSS (RUSAGE_CHILDREN is a running maximum)."""
-    wrapped = code + "\nimport resource, sys\nprint('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    """Like _child, but reads the child's own peak RSS: VmHWM, the peak of its own memory map (RUSAGE_CHILDREN is
+    a running maximum over all children, and the child's RUSAGE_SELF keeps the parent's peak across exec)."""
+    wrapped = code + ("\nprint('PEAK', next(line.split()[1] for line in open('/proc/self/status') "
+                      "if line.startswith('VmHWM')))\n")
     seconds, _, out = _child(wrapped, env)
     peak = int(next(line.split()[1] for line in out.splitlines() if line.startswith("PEAK"))) * 1024
     return seconds, peak, out
@@ -80,10 +86,13 @@ def timed_load(folder: Path, db: Path, key: str) -> dict:
         "from etl.settings import Settings\n"
         f"report = load([Path({str(folder)!r})], Settings(db_path=Path({str(db)!r}), pseudonym_key={key!r}))\n"
         "print('ROWS', sum(f.rows_read for f in report.files if f.kind in ('calls', 'chats')))\n"
+        "import json\nprint('TIMINGS', json.dumps(report.timings))\n"
     )
     seconds, peak, out = _rss_of(code)
     rows = int(next(line.split()[1] for line in out.splitlines() if line.startswith("ROWS")))
-    return {"seconds": seconds, "contacts": rows, "rows_per_second": rows / seconds, "peak_rss_mib": peak / 2**20}
+    timings = json.loads(next(line.split(maxsplit=1)[1] for line in out.splitlines() if line.startswith("TIMINGS")))
+    return {"seconds": seconds, "contacts": rows, "rows_per_second": rows / seconds, "peak_rss_mib": peak / 2**20,
+            "timings": timings}
 
 
 def _files(db: Path) -> dict[Path, int]:
@@ -148,7 +157,7 @@ def query_combinations(con: duckdb.DuckDBPyConnection, settings: Settings) -> li
     ]
 
 
-def query_timings(db: Path, settings: Settings, warm_runs: int = 15) -> list[dict]:
+def query_timings(db: Path, settings: Settings, warm_runs: int) -> list[dict]:
     results = []
     probe = connect_read_only(db)
     combos = query_combinations(probe, settings)
@@ -196,104 +205,132 @@ def pandas_fcr(folder: Path, window_hours: int = 168) -> dict:
     return {"seconds": seconds, "peak_rss_mib": peak / 2**20, "fcr_num": int(num), "fcr_den": int(den)}
 
 
-def run(contacts: int, days: int, data_dir: Path, out_json: Path) -> dict:
+def deliveries(contacts: int, days: int, data_dir: Path, half: bool) -> dict[str, Path]:
+    """The generated deliveries for N contacts over `days` (kept in `data_dir` between runs): the year (`full`), the
+    next day (`next`, 1/days of the year) and, when `half`, a warehouse of half the history (`half`)."""
     per_day = max(1, round(contacts / days / CONTACTS_PER_FIRST))
-    full, next_day = data_dir / f"n{contacts}-d{days}" / "full", data_dir / f"n{contacts}-d{days}" / "next"
-    if not (full / "calls.csv").exists():
-        print(f"generating {contacts:,} contacts over {days} days into {full} ...", flush=True)
-        generate(full, days=days, seed=11, contacts_per_day=per_day, end=END, bad_rows=False)
-    half = data_dir / f"n{contacts}-d{days}" / "half"
-    if not (half / "calls.csv").exists():
-        generate(half, days=max(1, days // 2), seed=13, contacts_per_day=per_day, end=END, bad_rows=False)
-    if not (next_day / "calls.csv").exists():
-        generate(next_day, days=1, seed=12, contacts_per_day=per_day, end=END + dt.timedelta(days=1),
-                 first_id=10**9 - 10**7, bad_rows=False)
+    root = data_dir / f"n{contacts}-d{days}"
+    plans = {"full": dict(days=days, seed=11, end=END),
+             "next": dict(days=1, seed=12, end=END + dt.timedelta(days=1), first_id=10**9 - 10**7)}
+    if half:
+        plans["half"] = dict(days=max(1, days // 2), seed=13, end=END)
+    for name, plan in plans.items():
+        if not (root / name / "calls.csv").exists():
+            print(f"generating {name} delivery for {contacts:,} contacts over {days} days into {root / name} ...",
+                  flush=True)
+            partial = root / f"{name}.partial"  # renamed when complete: a killed run leaves no half delivery
+            shutil.rmtree(partial, ignore_errors=True)
+            generate(partial, contacts_per_day=per_day, bad_rows=False, **plan)
+            shutil.rmtree(root / name, ignore_errors=True)
+            partial.rename(root / name)
+    return {name: root / name for name in plans}
+
+
+PANDAS_REASON = ("skipped: {n:,} contacts is above --pandas-max {limit:,} (pandas holds every contact in memory: "
+                 "4.4 GiB at 10 million, so about 22 GiB at 50 million)")
+HALF_REASON = ("skipped: {n:,} contacts is above --half-history-max {limit:,} (it costs a second full load of half "
+               "the size; the bytes per contact of the day across sizes stand in)")
+
+
+def _record(r: dict, phase: str, figures: dict, save, line: str) -> dict:
+    """Keep a phase's figures (with the machine's load average as it ended), save the JSON, print one line."""
+    r[phase] = {**figures, "load_average": [round(x, 2) for x in os.getloadavg()]}
+    save()
+    print(f"  {line}", flush=True)
+    return r[phase]
+
+
+def run_size(r: dict, data_dir: Path, save, pandas_max: int, half_max: int, warm_runs: int) -> dict:
+    """Measure one size into `r` (which holds "requested" and "days"), saving and printing each phase as it ends."""
+    contacts, days = r["requested"], r["days"]
+    half = contacts <= half_max
+    files = deliveries(contacts, days, data_dir, half)
+    r["skipped"] = {}
+    if not half:
+        r["skipped"]["3b incremental day, half the history:"] = HALF_REASON.format(n=contacts, limit=half_max)
+    if contacts > pandas_max:
+        r["skipped"]["5 pandas FCR:"] = PANDAS_REASON.format(n=contacts, limit=pandas_max)
     key = "bench-key-0123456789abcdef"
     with tempfile.TemporaryDirectory(dir=data_dir) as tmp:
         work = Path(tmp)
         db = work / "warehouse.duckdb"
-        print("reference read ...", flush=True)
-        reference = reference_read(full, work)
-        print("full load ...", flush=True)
-        full_load = timed_load(full, db, key)
+        print(f"{contacts:,} contacts: reference read ...", flush=True)
+        ref = reference_read(files["full"], work)
+        r["contacts"] = ref["rows"]
+        (work / "reference.duckdb").unlink(missing_ok=True)
+        ref = _record(r, "reference", ref, save, f"reference read_csv: {ref['seconds']:.2f} s, {ref['rows']:,} rows, "
+                      f"peak RSS {ref['peak_rss_mib']:,.0f} MiB")
+        print(f"{contacts:,} contacts: full load ...", flush=True)
+        full = timed_load(files["full"], db, key)
+        full["ratio_to_reference"] = full["seconds"] / ref["seconds"]
+        _record(r, "full_load", full, save, f"full load: {full['seconds']:.2f} s, peak RSS {full['peak_rss_mib']:,.0f} "
+                f"MiB, {full['ratio_to_reference']:.2f}x the reference read")
         con = connect_read_only(db)
-        sql_fcr = con.execute("select count_if(fcr_resolved), count_if(fcr_eligible) from contact_facts").fetchone()
+        num, den = con.execute("select count_if(fcr_resolved), count_if(fcr_eligible) from contact_facts").fetchone()
         con.close()
-        print("incremental day ...", flush=True)
-        incremental = measured_load(next_day, db, key)
-        size = warehouse_size(db)
-        print("incremental day on half the history ...", flush=True)
-        half_db = work / "half" / "warehouse.duckdb"
-        half_load = timed_load(half, half_db, key)
-        incremental_half = {**measured_load(next_day, half_db, key), "warehouse_contacts": half_load["contacts"],
-                            **warehouse_size(half_db)}
-        print("queries ...", flush=True)
-        queries = query_timings(db, Settings(db_path=db, pseudonym_key=key))
-        print("pandas FCR ...", flush=True)
-        pandas = pandas_fcr(full)
-        db_mib = size["serving_mib"] + size["store_mib"]
-    results = {
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "duckdb": duckdb.__version__, "memory_gib": _memory_gib()},
-        "contacts": reference["rows"], "days": days, "warehouse_mib": db_mib, "warehouse": size,
-        "reference": reference, "full_load": {**full_load, "ratio_to_reference":
-                                              full_load["seconds"] / reference["seconds"]},
-        "incremental": {**incremental, "ratio_to_full": incremental["seconds"] / full_load["seconds"]},
-        "incremental_half_history": incremental_half,
-        "queries": queries,
-        "query_worst_warm_p95_ms": max(q["warm_p95_ms"] for q in queries),
-        "query_worst_cold_ms": max(q["cold_ms"] for q in queries),
-        "pandas_fcr": pandas, "sql_fcr_first_delivery": {"num": sql_fcr[0], "den": sql_fcr[1]},
-    }
+        r["sql_fcr_first_delivery"] = {"num": num, "den": den}
+        print(f"{contacts:,} contacts: incremental day ...", flush=True)
+        inc = measured_load(files["next"], db, key)
+        inc["ratio_to_full"] = inc["seconds"] / full["seconds"]
+        r["warehouse"] = warehouse_size(db)
+        r["warehouse_mib"] = r["warehouse"]["serving_mib"] + r["warehouse"]["store_mib"]
+        _record(r, "incremental", inc, save, f"incremental day: {inc['seconds']:.2f} s ({inc['ratio_to_full']:.1%} "
+                f"of the full load), {inc['contacts']:,} contacts, wrote {inc['bytes_written'] / 2**20:,.2f} MiB "
+                f"(warehouse {r['warehouse_mib']:,.0f} MiB)")
+        print(f"{contacts:,} contacts: queries ...", flush=True)
+        queries = query_timings(db, Settings(db_path=db, pseudonym_key=key), warm_runs)
+        r["queries"] = queries
+        r["query_worst_warm_p95_ms"] = max(q["warm_p95_ms"] for q in queries)
+        worst = _record(r, "query_worst", {"warm_p95_ms": r["query_worst_warm_p95_ms"],
+                                           "cold_ms": max(q["cold_ms"] for q in queries)}, save,
+                        f"{len(queries)} KPI queries: worst warm p95 {r['query_worst_warm_p95_ms']:.1f} ms")
+        r["query_worst_cold_ms"] = worst["cold_ms"]
+        if half:
+            print(f"{contacts:,} contacts: incremental day on half the history ...", flush=True)
+            half_db = work / "half" / "warehouse.duckdb"
+            half_load = timed_load(files["half"], half_db, key)
+            h = {**measured_load(files["next"], half_db, key), "warehouse_contacts": half_load["contacts"],
+                 **warehouse_size(half_db)}
+            _record(r, "incremental_half_history", h, save, f"incremental day on {h['warehouse_contacts']:,} "
+                    f"contacts: {h['seconds']:.2f} s, wrote {h['bytes_written'] / 2**20:,.2f} MiB")
+    if contacts <= pandas_max:
+        print(f"{contacts:,} contacts: pandas FCR ...", flush=True)
+        p = pandas_fcr(files["full"])
+        _record(r, "pandas_fcr", p, save, f"pandas FCR: {p['seconds']:.2f} s, peak RSS {p['peak_rss_mib']:,.0f} MiB")
+    return r
+
+
+def run(sizes: list[int], days: int, data_dir: Path, out_json: Path, pandas_max: int = 10_000_000,
+        half_max: int = 10_000_000, warm_runs: int = 15) -> dict:
+    """Measure each size in turn; print each size's table, then the scaling summary. The JSON (`out_json`) is
+    rewritten after every phase, so a run cut off still leaves the figures it has."""
+    doc = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                       "duckdb": duckdb.__version__, "memory_gib": _memory_gib()},
+           "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "days": days,
+           "pandas_max": pandas_max, "half_history_max": half_max, "warm_runs": warm_runs, "sizes": [],
+           "summary": {}}
     out_json.parent.mkdir(parents=True, exist_ok=True)
-    out_json.write_text(json.dumps(results, indent=2, default=str))
-    print(format_results(results))
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:
+        doc["summary"] = scaling_summary([r for r in doc["sizes"] if "reference" in r])
+        partial = out_json.with_name(out_json.name + ".partial")
+        partial.write_text(json.dumps(doc, indent=2, default=str))
+        partial.replace(out_json)
+
+    for contacts in sizes:
+        r = {"requested": contacts, "days": days}
+        doc["sizes"].append(r)
+        run_size(r, data_dir, save, pandas_max, half_max, warm_runs)
+        doc["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        save()
+        print("\n" + format_results(r, doc["machine"]) + "\n", flush=True)
+    print(format_scaling(doc["summary"]))
     print(f"\nwritten to {out_json}")
-    return results
+    return doc
 
 
 def _memory_gib() -> float:
     with open("/proc/meminfo") as handle:
         kib = int(next(line.split()[1] for line in handle if line.startswith("MemTotal")))
     return round(kib / 2**20, 1)
-
-
-def _written(load: dict, contacts: int) -> str:
-    return (f"{load['bytes_written'] / 2**20:,.2f} MiB into {contacts:,} contacts (store "
-            f"{load['store_bytes_written'] / 2**20:,.2f} MiB in {load['partitions_written']} partitions, serving "
-            f"snapshot {load['snapshot_bytes_written'] / 2**20:,.2f} MiB)")
-
-
-def format_results(r: dict) -> str:
-    m = r["machine"]
-    lines = [f"carekpi bench: {r['contacts']:,} contacts over {r['days']} days; {m['cpus']} cores, "
-             f"{m['memory_gib']} GiB, DuckDB {m['duckdb']}; warehouse {r['warehouse_mib']:,.0f} MiB "
-             f"(serving snapshot {r['warehouse']['serving_mib']:,.1f} MiB, table store "
-             f"{r['warehouse']['store_mib']:,.1f} MiB)", ""]
-    ref, full, inc, half = r["reference"], r["full_load"], r["incremental"], r["incremental_half_history"]
-    lines += [
-        f"{'phase':<44}{'seconds':>10}{'rows/s':>12}{'peak RSS MiB':>14}{'ratio':>10}",
-        f"{'1 reference read_csv (calls + chats)':<44}{ref['seconds']:>10.2f}{ref['rows'] / ref['seconds']:>12,.0f}"
-        f"{ref['peak_rss_mib']:>14,.0f}{'':>10}",
-        f"{'2 full load (ratio to reference)':<44}{full['seconds']:>10.2f}{full['rows_per_second']:>12,.0f}"
-        f"{full['peak_rss_mib']:>14,.0f}{full['ratio_to_reference']:>9.2f}x",
-        f"{'3 incremental day (ratio to full load)':<44}{inc['seconds']:>10.2f}{inc['rows_per_second']:>12,.0f}"
-        f"{inc['peak_rss_mib']:>14,.0f}{inc['ratio_to_full']:>9.1%}",
-        f"{'3b incremental day, half the history':<44}{half['seconds']:>10.2f}{half['rows_per_second']:>12,.0f}"
-        f"{half['peak_rss_mib']:>14,.0f}",
-        f"{'5 pandas FCR (read + compute)':<44}{r['pandas_fcr']['seconds']:>10.2f}{'':>12}"
-        f"{r['pandas_fcr']['peak_rss_mib']:>14,.0f}",
-        "",
-        f"bytes written by the incremental day ({inc['contacts']:,} contacts): "
-        + "; ".join(_written(x, n) for x, n in ((half, half["warehouse_contacts"]), (inc, r["contacts"]))),
-        "",
-        f"{'4 KPI query':<44}{'groups':>8}{'cold ms':>10}{'p50 ms':>10}{'p95 ms':>10}",
-    ]
-    for q in r["queries"]:
-        lines.append(f"{q['query']:<44}{q['groups']:>8}{q['cold_ms']:>10.1f}{q['warm_p50_ms']:>10.1f}"
-                     f"{q['warm_p95_ms']:>10.1f}")
-    lines.append(f"worst warm p95 {r['query_worst_warm_p95_ms']:.1f} ms; worst cold {r['query_worst_cold_ms']:.1f} ms")
-    p, s = r["pandas_fcr"], r["sql_fcr_first_delivery"]
-    lines.append(f"FCR check, first delivery: pandas {p['fcr_num']:,}/{p['fcr_den']:,}, warehouse {s['num']:,}/{s['den']:,}")
-    return "\n".join(lines)
-
