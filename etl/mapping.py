@@ -27,7 +27,7 @@ from etl import mapping_guard, sqlfiles
 from etl.contract import SPEC_BY_FILE, FileSpec
 from etl.csv_reader import LoadError, RejectedLine
 from etl.mapping_lookups import Lookup, check_names, register
-from etl.mapping_sql import SRC, raw_input_sql, reader, scope_sql, tolerated_sql, values_sql
+from etl.mapping_sql import SRC, quoted, raw_input_sql, reader, scope_sql, tolerated_sql, values_sql
 from etl.privacy import scrub, scrub_message
 from etl.sandbox import lock_down, readable
 
@@ -51,6 +51,9 @@ class Source(BaseModel):
     # with unnest: a condition choosing which elements are contact rows (e.g. only the agent and queue sessions
     # of a conversation); the others are not records of this table and are not read
     keep: str | None = None
+    # top-level fields some exports of the platform have and others lack (a report's optional column): when the
+    # source lacks one it reads as NULL text instead of failing the load
+    optional: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unnest_paths(self) -> Source:
@@ -156,9 +159,13 @@ def open_source(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path, li
     cap = f" limit {int(limit)}" if limit is not None else ""
     con.execute(f"create or replace temp table source_rows as select row_number() over () as {SRC}, * "
                 f"from {reader(mapping, path)}{cap}", {"path": str(path)})
-    present = {name for (name,) in con.execute(
-        "select column_name from (describe source_rows)").fetchall()}
-    lowered = {name.lower() for name in present}  # DuckDB names are case-insensitive: Transfers hides TRANSFERS
+    def columns() -> set[str]:  # DuckDB names are case-insensitive: Transfers hides TRANSFERS
+        return {name.lower() for (name,) in con.execute("select column_name from (describe source_rows)").fetchall()}
+
+    for name in mapping.source.optional:
+        if name.lower() not in columns():
+            con.execute(f"alter table source_rows add column {quoted(name)} varchar")  # the mapping's own text
+    lowered = columns()
     clashes = sorted(name for name in mapping.let if name.lower() in lowered)
     if clashes:
         raise LoadError(f"{path}: [let] names that are also source columns: {', '.join(clashes)} "

@@ -140,17 +140,21 @@ def key_sql(mapping: Mapping) -> str:
 
 def raw_input_sql(mapping: Mapping, line_offset: int) -> str:
     """raw_input (rec_no, line_no, contract columns as text, _raw_text, _rule_reason, _dedupe_key, _version) from
-    temp table mapped_rows. With [dedupe], rec_no puts every copy of a contact in version order, so the core's
-    'repeated id: the last occurrence is kept' keeps the newest; older copies and copies older than the one already
-    loaded are quarantined with their own reason."""
+    temp table mapped_rows. rec_no puts the records a rule sets aside first, so one of them never displaces a record
+    of the same id under the core's 'repeated id: the last occurrence is kept' (Five9 writes a 3rd party's leg
+    under its call's CALL ID). With [dedupe], rec_no then puts every copy of a contact in version order, so the core
+    keeps the newest; older copies and copies older than the one already loaded are quarantined with their own
+    reason."""
     columns = ", ".join(f"ck_trim({quoted(c)}::varchar) as {quoted(c)}" for c in mapping.spec.columns)  # as read_csv
     if not mapping.dedupe:
-        return (f"select {SRC} as rec_no, {SRC} + {line_offset} as line_no, {columns}, {RAW} as _raw_text, "
+        return (f"select row_number() over (order by (__ck_rule is null), {SRC}) as rec_no, "
+                f"{SRC} + {line_offset} as line_no, {columns}, {RAW} as _raw_text, "
                 "__ck_rule as _rule_reason, null::varchar as _dedupe_key, null::timestamptz as _version "
                 "from mapped_rows")
     by = mapping.dedupe.version
     return (
-        f"select row_number() over (order by k.key nulls first, m.__ck_version nulls first, m.{SRC}) as rec_no, "
+        "select row_number() over (order by (m.__ck_rule is null), k.key nulls first, m.__ck_version nulls first, "
+        f"m.{SRC}) as rec_no, "
         f"m.{SRC} + {line_offset} as line_no, {columns}, m.{RAW} as _raw_text, "
         "coalesce(m.__ck_rule, "
         "case when k.key is null then null "  # no id: the core says so

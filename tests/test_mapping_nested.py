@@ -97,6 +97,7 @@ def test_a_lookup_reads_a_file_beside_the_source_or_the_source_itself(tmp_path, 
 @pytest.mark.parametrize("text, seconds", [
     ("0:05:12", "312"), ("00:00:00", "0"), ("26:00:01", "93601"), (" 1:02:03 ", "3723"),
     ("5:12", "5:12"), ("1:60:00", "1:60:00"), ("abc", "abc"), (None, None),
+    ("00:00:00.235", "0.235"), ("00:00:00.000", "0"), ("0:01:40.50", "100.5"), ("0:00:01.2345", "0:00:01.2345"),
 ])
 def test_hms_seconds_converts_only_what_it_can_read_whole(text, seconds):
     con = duckdb.connect()

@@ -5,6 +5,7 @@ FCR window is set to 1 hour so that the day closes most windows (a repeat call 5
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import shutil
@@ -148,44 +149,81 @@ def test_genesys_cloud_queue_names_come_from_the_queue_list_or_stay_ids(tmp_path
                       "names": ["Pharmacy refills", "Scheduling"]}
 
 
+FIVE9 = EXAMPLES / "five9" / "call_log.csv"
+THIRD_PARTY_LEG = ("the outside party's leg of a call transferred or conferenced to a 3rd party (the call is its own "
+                   "row, same CALL ID)")
+
+
 def test_five9_call_log(tmp_path):
-    """Ten rows of the Call Log report, times in the report's time zone (America/New_York here). h:mm:ss columns:
-      300001 Inbound, Scheduling: queue wait 15 + ring 5 = 20 s; talk 240, hold 30, ACW 45   handle 315
-      300002 Inbound, Pharmacy: wait 40 + 5 = 45; talk 120, hold 20, ACW 10, TRANSFERS 1 to a 3rd party  150
+    """Fifteen rows of the default Call Log report (its 25 columns, no SKILL: queues are campaigns), times in the
+    report's time zone (America/New_York here); QUEUE WAIT TIME keeps milliseconds, an empty cell is 0 s:
+      300001 Inbound, Scheduling: queue wait 15.250 + ring 5 = 20.25 s; talk 240, hold 30, ACW 45    handle 315
+      300002 Inbound, Pharmacy: wait 40 + 5 = 45; talk 120, hold 20, ACW 10, TRANSFERS 1, disposition
+             Transferred To 3rd Party (external)                                                     handle 150
+             and, after it, the 3rd party's leg under the same CALL ID: set aside, so it cannot displace the call
       300003 Inbound, Scheduling, ABANDONED 1 after 70 s in queue
-      300004 Inbound, no skill: hung up in the IVR -> not offered
-      300005 Manual (outbound) and 300006 Queue Callback: their own volumes
-      300007 Inbound, Scheduling, the caller of 300001 40 min later: wait 10; talk 90, ACW 15   handle 105
-      300008 Inbound, Scheduling: wait 35; talk 200, hold 40 + park 20, ACW 30               handle 290
-      300009 Internal (agent to agent): quarantined by the mapping's rule
-      300010 Inbound, Pharmacy: wait 10; talk 60                                             handle  60
-    Offered 6, handled 5, SL population 6; SL 30 s: 20, 10, 10 within -> 3/6; ASA 120/5; AHT 920/5;
+      300004 Inbound, hung up in the IVR (no queue wait, no agent) -> not offered
+      300005 Manual (outbound), 300014 Outbound not answered, 300006 Queue Callback: their own volumes
+      300007 Inbound, Scheduling, the caller of 300001 40 min later: wait 10; talk 90, ACW 15        handle 105
+      300008 Inbound, Scheduling: wait 35; talk 200, hold 40 + park 20, ACW 30                       handle 290
+      300009 Internal, 300012 Inbound Voicemail: set aside by the mapping's rules
+      300011 Inbound, sent by the IVR to a 3rd party (no queue, no agent) -> not offered; its 3rd party leg set aside
+      300010 Inbound, Pharmacy: wait 10; talk 60                                                     handle  60
+    Offered 6, handled 5, SL population 6; SL 30 s: 20.25, 10, 10 within -> 3/6; ASA 120.25/5; AHT 920/5;
     transfers 1/5, external; FCR: 300001 repeated by 300007, the others not, 300010 still open -> 3/4."""
-    report, row = kpis(tmp_path, "five9_calls", EXAMPLES / "five9" / "call_log.csv",
-                       source_timezone="America/New_York")
-    assert (report.rows_read, report.loaded, report.quarantined) == (10, 9, 1)
-    assert report.reasons == {"internal call between agents, not a patient contact": 1}
+    report, row = kpis(tmp_path, "five9_calls", FIVE9, source_timezone="America/New_York")
+    assert (report.rows_read, report.loaded, report.quarantined) == (15, 11, 4)
+    assert report.reasons == {THIRD_PARTY_LEG: 2, "internal call between agents, not a patient contact": 1,
+                              "a voicemail (Inbound Voicemail), not a live call": 1}
     check(row, {
         "contacts_offered": 6, "conversations_offered": 6, "contacts_handled": 5,
-        "abandon_rate": 1 / 6, "service_level": 3 / 6, "asa_seconds": 24.0, "aht_seconds": 184.0,
+        "abandon_rate": 1 / 6, "service_level": 3 / 6, "asa_seconds": 24.05, "aht_seconds": 184.0,
         "transfer_rate": 1 / 5, "transfer_internal_rate": 0.0, "transfer_external_rate": 1 / 5,
-        "fcr_rate": 3 / 4, "fcr_pending": 1, "outbound_contacts": 1, "callback_contacts": 1,
+        "fcr_rate": 3 / 4, "fcr_pending": 1, "outbound_contacts": 2, "outbound_handled": 1, "callback_contacts": 1,
     })
+    assert row["asa_seconds_num"] == 120.25  # 15.250 s of queue wait kept to the millisecond
     assert b"5550100011" not in row["_stored"]
 
 
 def test_a_five9_duration_or_count_that_cannot_be_read_is_set_aside_not_taken_as_0(tmp_path):
     source = tmp_path / "call_log.csv"
-    text = (EXAMPLES / "five9" / "call_log.csv").read_text()
+    text = FIVE9.read_text()
     text = text.replace(",00:04:00,00:00:30,00:00:00,00:00:45,", ",00:04:00,n/a,00:00:00,00:00:45,")  # 300001's hold
-    text = text.replace(",00:02:30,1,0,1,0,1", ",00:02:30,x,0,1,0,1")  # 300002's TRANSFERS
+    text = text.replace(",00:00:10,1,,1,0,", ",00:00:10,x,,1,0,")  # 300002's TRANSFERS
+    text = text.replace(",00:00:30.000,00:00:05,", ",00:00:30.0004,00:00:05,")  # 300008: finer than a millisecond
     source.write_text(text)
     report, row = kpis(tmp_path, "five9_calls", source, source_timezone="America/New_York")
     assert report.reasons == {
-        "internal call between agents, not a patient contact": 1,
-        "a duration (IVR, QUEUE WAIT, RING, TALK, HOLD, PARK, AFTER CALL WORK or CALL TIME) is not h:mm:ss": 1,
+        THIRD_PARTY_LEG: 2, "internal call between agents, not a patient contact": 1,
+        "a voicemail (Inbound Voicemail), not a live call": 1,
+        "a duration (IVR, QUEUE WAIT, RING, TALK, HOLD, PARK, AFTER CALL WORK or CALL TIME) is not h:mm:ss": 2,
         "TRANSFERS is not a whole count": 1}
-    assert (report.loaded, row["contacts_handled"], row["transfer_rate_num"]) == (7, 3, 0)
+    assert (report.loaded, row["contacts_handled"], row["transfer_rate_num"]) == (8, 2, 0)
+
+
+def test_a_five9_report_with_skill_queues_by_skill_and_an_unknown_call_type_is_set_aside(tmp_path):
+    """The Inbound Call Log (or a Call Log with SKILL added) names the skill each call queued for; a call the IVR
+    ended has none. A CALL TYPE the mapping does not list is set aside with its reason, never guessed."""
+    skills = {"300001": "Booking", "300003": "Booking", "300007": "Booking", "300008": "Booking",
+              "300002": "Refills", "300010": "Refills", "300005": "Refills"}
+    rows = list(csv.reader(FIVE9.read_text().splitlines()))
+    rows = [r[:4] + ["SKILL" if i == 0 else skills.get(r[0], "")] + r[4:] for i, r in enumerate(rows)]
+    for r in rows:
+        r[3] = "Skill Call" if r[0] == "300012" else r[3]
+    source = tmp_path / "inbound_call_log.csv"
+    with source.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    report, _ = kpis(tmp_path, "five9_calls", source, source_timezone="America/New_York")
+    assert report.reasons[
+        "a CALL TYPE this mapping does not know (etl/mappings/five9_calls.toml lists those it reads): not counted"] == 1
+    config = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key="vendor-mapping-key-0123456789")
+    con = connect_read_only(config.db_path)
+    try:
+        by_queue = kpi_table(con, JANUARY, ("queue",), config).set_index("queue")
+    finally:
+        con.close()
+    assert {q: by_queue.loc[q, "contacts_offered"] for q in ("Booking", "Refills")} == {"Booking": 4, "Refills": 2}
+    assert by_queue.loc["Refills", "outbound_contacts"] == 1  # 300005: its skill, not its campaign
 
 
 def test_talkdesk_calls_report(tmp_path):

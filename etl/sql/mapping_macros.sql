@@ -34,13 +34,15 @@ create or replace temp macro genesys_has_media(sessions, media_type) as
     coalesce(list_contains([(s ->> 'mediaType') for s in coalesce(to_json(sessions)::json[], [])], media_type),
              false);
 
--- A duration written h:mm:ss (Five9 and most report exports; hours may exceed 24) as whole seconds, as text.
--- Text of any other shape is returned unchanged, so the contract's check of seconds quarantines it with its
--- reason instead of it turning silently into 0 or NULL.
+-- A duration written h:mm:ss (Five9 and most report exports; hours may exceed 24), with up to three decimals of a
+-- second when the export keeps milliseconds (Five9 writes QUEUE WAIT TIME as 00:00:00.235), as seconds in text:
+-- whole (`312`) or to the millisecond (`0.235`), exactly. Text of any other shape is returned unchanged, so the
+-- contract's check of seconds quarantines it with its reason instead of it turning silently into 0 or NULL.
 create or replace temp macro hms_seconds(x) as
     case
-        when regexp_full_match(trim(x), '\d+:[0-5]\d:[0-5]\d')
-            then (split_part(trim(x), ':', 1)::bigint * 3600 + split_part(trim(x), ':', 2)::bigint * 60
-                  + split_part(trim(x), ':', 3)::bigint)::varchar
+        when regexp_full_match(trim(x), '\d+:[0-5]\d:[0-5]\d(\.\d{1,3})?')
+            then regexp_replace(((split_part(trim(x), ':', 1)::bigint * 3600
+                                  + split_part(trim(x), ':', 2)::bigint * 60)::decimal(18, 3)
+                                 + split_part(trim(x), ':', 3)::decimal(18, 3))::varchar, '\.?0+$', '')
         else x
     end;
