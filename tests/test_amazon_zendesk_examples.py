@@ -23,8 +23,10 @@ ZENDESK = EXAMPLES / "zendesk_chat"
 NOW = dt.datetime(2026, 3, 20, tzinfo=dt.UTC)
 MARCH_2_3 = Filters(date_from=dt.date(2026, 3, 2), date_to=dt.date(2026, 3, 3))
 KEY = "examples-key-0123456789"
-VOICE_ONLY = "not a voice contact (load it with the amazon_connect_chat mapping)"
-CHAT_ONLY = "not a chat contact (load it with the amazon_connect_voice mapping)"
+VOICE_ONLY = "a chat contact (load it with the amazon_connect_chat mapping)"
+CHAT_ONLY = "a voice contact (load it with the amazon_connect_voice mapping)"
+TASK = "a task or email contact (Channel TASK or EMAIL): not a call or chat"
+MONITOR = "a supervisor monitoring or barging into a contact (InitiationMethod MONITOR): not a contact of its own"
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +57,13 @@ def test_every_record_is_loaded_or_quarantined_and_the_newest_copy_wins(connect)
     assert voice1.reasons == {VOICE_ONLY: 4,
                               "an older copy of a contact in this delivery (newest LastUpdateTimestamp kept)": 1}
     voice2 = reports["amazon_connect_voice", "ctr-2026-03-12-firehose.gz"]
-    assert (voice2.rows_read, voice2.loaded, voice2.quarantined) == (5, 3, 2)
-    assert voice2.reasons == {VOICE_ONLY: 1, "older than the copy already loaded (newest LastUpdateTimestamp kept)": 1}
+    assert (voice2.rows_read, voice2.loaded, voice2.quarantined) == (10, 6, 4)
+    assert voice2.reasons == {VOICE_ONLY: 1, MONITOR: 1, TASK: 1,
+                              "older than the copy already loaded (newest LastUpdateTimestamp kept)": 1}
     chat1 = reports["amazon_connect_chat", "ctr-2026-03-02-firehose"]
     assert (chat1.rows_read, chat1.loaded, chat1.reasons) == (18, 4, {CHAT_ONLY: 14})
     chat2 = reports["amazon_connect_chat", "ctr-2026-03-12-firehose.gz"]
-    assert (chat2.rows_read, chat2.loaded, chat2.reasons) == (5, 1, {CHAT_ONLY: 4})
+    assert (chat2.rows_read, chat2.loaded, chat2.reasons) == (10, 1, {CHAT_ONLY: 8, TASK: 1})
     # the final copies' after-contact work, though early copies (ACW 0) came later
     assert (legs["01"][0], legs["08"][0]) == (45, 60)
 
@@ -68,30 +71,34 @@ def test_every_record_is_loaded_or_quarantined_and_the_newest_copy_wins(connect)
 def test_a_queued_callback_ends_the_first_leg_as_callback_where_the_delivery_shows_it(connect):
     _, _, legs, _ = connect
     # 4's next leg (5, InitiationMethod CALLBACK) is in the same delivery; 9's next leg is a QUEUE_TRANSFER; 15's
-    # callback leg (16) came in the next delivery, so the first leg's record alone cannot tell: moved, not abandoned
-    assert (legs["04"][1], legs["09"][1], legs["15"][1], legs["03"][1]) == ("callback", "moved", "moved", "abandoned")
+    # callback leg (16) came in the next delivery, so the first leg's record alone cannot tell: moved, not abandoned;
+    # 19 has no DisconnectReason (null: "contacts ended by flows or APIs"), so it is not the customer's abandon
+    assert (legs["04"][1], legs["09"][1], legs["15"][1], legs["03"][1], legs["19"][1]) == (
+        "callback", "moved", "moved", "abandoned", "other")
 
 
 def test_no_patient_reference_reaches_the_warehouse(connect):
     *_, dump = connect
-    assert dump and not [s for s in (b"+15550100001", b"15550100009", b"15550100011", b"PK-1001", b"PK-1003")
+    assert dump and not [s for s in (b"+15550100001", b"15550100009", b"15550100011", b"15550100020", b"PK-1001",
+                                     b"PK-1003", b"PK-2001")
                          if s in dump]
 
 
 def test_amazon_connect_voice_kpis_equal_the_hand_worked_figures(connect):
     _, kpis, _, _ = connect
     v = kpis.loc["voice"]
-    assert (v["contacts_offered"], v["conversations_offered"], v["contacts_handled"]) == (10, 8, 6)
-    assert (v["abandon_rate_num"], v["abandon_rate_den"]) == (1, 8)  # callbacks and flow moves are not abandons
-    assert (v["service_level_num"], v["service_level_den"]) == (4, 8)  # the callback left the queue unanswered
-    assert v["asa_seconds"] == pytest.approx(145 / 6)
-    assert v["aht_seconds"] == pytest.approx(1425 / 6)  # talk + hold + ACW, never the time after a transfer out
-    assert v["conversation_aht_seconds"] == pytest.approx(1805 / 7)
+    assert (v["contacts_offered"], v["conversations_offered"], v["contacts_handled"]) == (12, 10, 7)
+    assert (v["abandon_rate_num"], v["abandon_rate_den"]) == (1, 10)  # callbacks and flow moves are not abandons
+    assert (v["service_level_num"], v["service_level_den"]) == (5, 10)  # the callback left the queue unanswered
+    assert v["asa_seconds"] == pytest.approx(157 / 7)
+    assert v["aht_seconds"] == pytest.approx(1545 / 7)  # talk + hold + ACW, never the time after a transfer out
+    assert v["conversation_aht_seconds"] == pytest.approx(1925 / 8)
     assert (v["transfer_rate_num"], v["transfer_internal_rate_num"], v["transfer_external_rate_num"],
-            v["transfer_rate_den"]) == (2, 1, 1, 6)
-    assert (v["fcr_rate_num"], v["fcr_rate_den"]) == (6, 7)  # a transfer leg is never a repeat
+            v["transfer_rate_den"]) == (2, 1, 1, 7)
+    assert (v["fcr_rate_num"], v["fcr_rate_den"]) == (7, 8)  # a transfer leg is never a repeat
+    # outbound: 6 (OUTBOUND), 7 (API), 18 (EXTERNAL_OUTBOUND); the supervisor's MONITOR record 17 is no contact
     assert (v["outbound_contacts"], v["outbound_handled"], v["callback_contacts"], v["callback_handled"]) == (
-        2, 2, 2, 2)
+        3, 3, 2, 2)
     assert v["callbacks_scheduled"] == 1  # leg 4; leg 15's callback is in a later delivery
 
 
@@ -140,6 +147,23 @@ def test_a_customer_first_callback_is_one_callback_leg_and_ends_the_inbound_leg_
     assert legs == {"00000001": "callback", "00000003": "callback"}  # C1's end, C3's direction
     assert (k["contacts_offered"], k["callbacks_scheduled"], k["callback_contacts"], k["callback_handled"],
             k["abandon_rate_num"], k["abandon_rate_den"]) == (1, 1, 1, 1, 0, 1)
+
+def test_an_initiation_method_the_mapping_does_not_know_is_set_aside_not_counted(tmp_path):
+    """A value Amazon adds later (the data model: new fields and values keep coming) is not guessed to be inbound;
+    a contact a disconnect flow created is no patient's call."""
+    example = _records(CONNECT / "ctr-2026-03-02-firehose")
+    unknown, disconnect = (json.loads(json.dumps(example[n])) for n in ("13", "03"))
+    unknown["InitiationMethod"] = "SOMETHING_NEW"
+    disconnect["InitiationMethod"] = "DISCONNECT"
+    source = tmp_path / "ctr-firehose"
+    source.write_text("".join(json.dumps(r) for r in (unknown, disconnect)))
+    settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
+    report = load([source], settings, now=NOW, mapping=load_mapping("amazon_connect_voice")).files[0]
+    assert (report.loaded, report.reasons) == (0, {
+        "an InitiationMethod this mapping does not know (etl/mappings/amazon_connect_voice.toml lists those it "
+        "reads): not counted": 1,
+        "a contact a disconnect flow created (InitiationMethod DISCONNECT): not a patient's call": 1})
+
 
 @pytest.fixture(scope="module")
 def zendesk(tmp_path_factory):

@@ -109,7 +109,7 @@ def test_preview_of_a_built_in_mapping_on_its_vendor_example(capsys):
                  str(example / "ctr-2026-03-02-firehose")]) == 0
     out = capsys.readouterr().out
     assert "first 18 record(s)" in out and "would be quarantined: 5 of 18" in out
-    assert out.count("not a voice contact (load it with the amazon_connect_chat mapping)") == 4
+    assert out.count("a chat contact (load it with the amazon_connect_chat mapping)") == 4
     assert "record 17: an older copy of a contact in this delivery (newest LastUpdateTimestamp kept)" in out
     assert "direction = case when InitiationMethod in ('CALLBACK', 'CALLBACK_CUSTOMER_FIRST_DIALED')" in out
     assert "+1555" not in out and "15550100" not in out  # the callers' numbers, never shown
