@@ -226,3 +226,19 @@ def test_a_zendesk_answered_chat_without_its_response_time_is_set_aside_not_coun
     assert (report.loaded, report.reasons) == (6, {
         "offline message, not a live chat": 1,
         "an answered chat without response_time.first: its answer time is unknown": 1})
+
+
+def test_a_zendesk_first_response_time_with_a_fraction_is_kept_not_rounded(tmp_path):
+    chats = [json.loads(line) for line in (ZENDESK / "chats.jsonl").read_text().splitlines()]
+    next(c for c in chats if c["id"] == "2603.04.z1")["response_time"]["first"] = 40.5
+    source = tmp_path / "chats.jsonl"
+    source.write_text("\n".join(json.dumps(c) for c in chats))
+    settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
+    load([source], settings, now=NOW, mapping=load_mapping("zendesk_chat"))
+    con = connect_read_only(settings.db_path)
+    try:
+        waits = con.execute("select epoch_us(handled_at - offered_at) from contacts "
+                            "where contact_id = '2603.04.z1'").fetchall()
+    finally:
+        con.close()
+    assert waits == [(40_500_000,)]  # 40.5 s, not 41 (a cast to a whole number would have rounded it)

@@ -260,6 +260,19 @@ def test_a_talkdesk_answered_call_without_wait_time_is_set_aside_not_counted_aba
     assert (report.loaded, row["contacts_handled"], row["abandon_rate_num"]) == (9, 3, 1)
 
 
+def test_a_talkdesk_call_type_the_mapping_does_not_know_is_set_aside_not_counted_abandoned(tmp_path):
+    """A type outside the Calls report's list (a value Talkdesk adds later) is not read as an unanswered inbound
+    call, which the contract would count as an abandon."""
+    report_json = json.loads((EXAMPLES / "talkdesk" / "calls_report.json").read_text())
+    report_json["entries"][2]["type"] = "inbound_overflowed"  # the 65 s abandon
+    source = tmp_path / "calls_report.json"
+    source.write_text(json.dumps(report_json))
+    report, row = kpis(tmp_path, "talkdesk_calls", source)
+    assert report.reasons == {
+        "a call type this mapping does not know (etl/mappings/talkdesk_calls.toml lists those it reads): not counted": 1}
+    assert (report.loaded, row["contacts_offered"], row["abandon_rate_num"]) == (9, 7, 0)
+
+
 FLEX = EXAMPLES / "twilio_flex" / "conversations_report.csv"
 NOT_A_LEG = ("not a Conversation segment (a queue, a missed reservation, ...): the leg and its times are on its Kind "
              "Conversation segment")
