@@ -101,8 +101,9 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
     started = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
     params = load_parameters(settings, mapping, started)
     timings: dict[str, float] = {}
+    clock = _PhaseClock(timings)
     with _timed(timings, "snapshot copy and swap"), writable_snapshot(settings.db_path, settings.load_memory_limit,
-                                                                      lambda phase: on_phase(phase)) as con:
+                                                                      clock.enter) as con:
         lock_down(con, readable([path for _, path in files], mapping),
                   [snapshot_dir(settings.db_path), store.store_dir(settings.db_path)])
         sqlfiles.run(con, "macros.sql")
@@ -116,15 +117,17 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
             full = _needs_full_rebuild(con, settings, before)
             rebuild_marts(con, settings, full=full, old_horizon=before["horizon"])
         timings["full rebuild"] = float(full)
-        report = _report(con, load_id, settings, started, reports)
+        with _timed(timings, "report"):
+            report = _report(con, load_id, settings, started, reports)
         report.timings = timings
         con.execute(
             "insert into loads values ($load_id, $started, now()::timestamp, $sources, $report)",
             {"load_id": load_id, "started": started, "sources": json.dumps([str(f) for f in folders]),
              "report": report.to_json()},
         )
-        on_phase("store write")  # leaving the block writes the touched partitions, checkpoints and swaps it in
-    return report
+        clock.enter("store write")  # leaving the block writes the touched partitions, checkpoints and swaps it in
+    clock.enter(None)
+    return report  # its timings now hold the store write and the checkpoint too (the copy in `loads` cannot)
 
 
 def load_parameters(settings: Settings, mapping: Mapping | None, started: dt.datetime) -> dict:
@@ -153,6 +156,24 @@ def _no_hook(phase: str) -> None:
 # Called as the load enters each named phase (the phases of LoadReport.timings, then "checkpoint and swap"). The
 # crash proof replaces it to stop a load at a chosen phase and kill it there (tests/test_prove_crashes.py).
 on_phase: Callable[[str], None] = _no_hook
+
+
+class _PhaseClock:
+    """Times the phases the snapshot block reports as it ends ("store write", then "checkpoint and swap"): each
+    lasts until the next is entered (None: the end)."""
+
+    def __init__(self, timings: dict[str, float]):
+        self.timings = timings
+        self.phase: str | None = None
+        self.started = 0.0
+
+    def enter(self, phase: str | None) -> None:
+        now = time.perf_counter()
+        if self.phase is not None:
+            self.timings[self.phase] = self.timings.get(self.phase, 0.0) + now - self.started
+        if phase is not None:
+            on_phase(phase)
+        self.phase, self.started = phase, time.perf_counter()
 
 
 @contextmanager
