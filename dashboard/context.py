@@ -170,6 +170,21 @@ class View:
         closed = fcr_closed_through(horizon, self.settings.fcr_window_hours, self.settings.reporting_timezone)
         return fcr_filters(filters or self.filters, closed)
 
+    def closed_fcr(self, frame: pd.DataFrame, by: tuple[str, ...],
+                   filters: Filters | None = None) -> tuple[pd.DataFrame, Filters | None]:
+        """`frame` (KPIs grouped `by` over `filters`) with its FCR columns read over the latest period of the same
+        length whose windows have closed, and that period; `frame` and None when the filters' own days have closed
+        (or none has closed yet). A group without closed FCR contacts reads as missing."""
+        chosen = filters or self.filters
+        period = self.fcr_filters(chosen)
+        if period is None or period == chosen or frame.empty:
+            return frame, None
+        columns = ["fcr_rate", "fcr_rate_num", "fcr_rate_den"]
+        closed = self.kpis(by=by, filters=period)[list(by) + columns]
+        merged = frame.drop(columns=columns).merge(closed, on=list(by), how="left")
+        merged[columns[1:]] = merged[columns[1:]].fillna(0)
+        return merged, period
+
     def agent_label(self, agent: str | None) -> str:
         if agent is None:
             return "(no agent)"

@@ -58,6 +58,12 @@ def period_label(filters: Filters) -> str:
     return f"{start:%d %b %Y} – {end:%d %b %Y}"
 
 
+def closed_label(label: str, period: Filters) -> str:
+    """A KPI's label when it is read over the closed-window period: 'First-contact resolution (windows closed:
+    08 – 14 Nov 2026)'."""
+    return f"{label} (windows closed: {period_label(period)})"
+
+
 @dataclass(frozen=True)
 class Comparison:
     """The period shown (cut at the last day with data) and the period of the same length just before it."""

@@ -28,7 +28,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from etl import views
-from etl.defaults import fcr_closed_through, fcr_filters, period_label
+from etl.defaults import closed_label, fcr_closed_through, fcr_filters, period_label
 from etl.kpis import KPI_BY_NAME, Filters, Kpi, Scope, all_kpis, kpi_table
 from etl.settings import Settings
 from etl.targets import STATUS_WORDS, status
@@ -87,23 +87,27 @@ def report_data(con: duckdb.DuckDBPyConnection, partner: str, filters: Filters, 
     summary = kpi_table(con, mine, (), settings, scope)
     horizon = views.freshness(con, scope)["fcr_horizon_at"]
     fcr_period = fcr_filters(mine, fcr_closed_through(horizon, settings.fcr_window_hours, settings.reporting_timezone))
+    teams = kpi_table(con, mine, ("team",), settings, scope)
+    fcr_columns = ["fcr_rate", "fcr_rate_num", "fcr_rate_den"]
     if fcr_period is not None and fcr_period != mine and len(summary):
         closed = kpi_table(con, fcr_period, (), settings, scope)
-        for column in ("fcr_rate", "fcr_rate_num", "fcr_rate_den"):
+        for column in fcr_columns:
             summary[column] = closed[column].iloc[0] if len(closed) else (None if column == "fcr_rate" else 0)
+        closed_teams = kpi_table(con, fcr_period, ("team",), settings, scope)[["team", *fcr_columns]]
+        teams = teams.drop(columns=fcr_columns).merge(closed_teams, on="team", how="left")
+        teams[fcr_columns[1:]] = teams[fcr_columns[1:]].fillna(0)
     else:
         fcr_period = None
     labelled = weekly.assign(week=[week_label(w, filters) for w in weekly["week"]])
     parts = [_long(summary, "summary", None, settings, 0),
-             _long(kpi_table(con, mine, ("team",), settings, scope), "by team", "team", settings,
-                   settings.report_min_cell_size),
+             _long(teams, "by team", "team", settings, settings.report_min_cell_size),
              _long(labelled, "by week", "week", settings, settings.report_min_cell_size)]
     rows = pd.concat(parts, ignore_index=True)
     if rows.empty:
         raise ReportError(f"no contacts for partner {partner!r} between {filters.date_from} and {filters.date_to}")
     if fcr_period is not None:
-        rows.loc[(rows["section"] == "summary") & (rows["kpi"] == "fcr_rate"), "label"] = \
-            f"{KPI_BY_NAME['fcr_rate'].label} (windows closed: {period_label(fcr_period)})"
+        rows.loc[rows["section"].isin(["summary", "by team"]) & (rows["kpi"] == "fcr_rate"), "label"] = \
+            closed_label(KPI_BY_NAME['fcr_rate'].label, fcr_period)
     return ReportData(partner, filters, dt.datetime.now(dt.UTC).replace(microsecond=0), rows, weekly, settings,
                       fcr_period)
 

@@ -13,6 +13,7 @@ from dashboard.context import current
 from dashboard.downloads import table_button
 from dashboard.formatting import fmt
 from dashboard.tables import whole_height
+from etl.defaults import closed_label
 from etl.display import display_name
 from etl.drilldown import drillable
 from etl.kpis import KPI_BY_NAME
@@ -44,10 +45,19 @@ drill.on_points(PAGE, "channel_mix", st.plotly_chart(mix_chart, key="channel_mix
                     groups={"channels": [channel_of[name]]}) if name in channel_of else None)
 
 st.subheader("KPIs by channel")
+# FCR by channel over the latest period whose windows have closed (the chosen one has none yet), labelled so
+by_channel, fcr_period = view.closed_fcr(by_channel, ("channel",))
+
+
+def label(name: str) -> str:
+    text = KPI_BY_NAME[name].label
+    return closed_label(text, fcr_period) if name == "fcr_rate" and fcr_period is not None else text
+
+
 side_by_side = pd.DataFrame(
     {display_name(channel, names): [fmt(KPI_BY_NAME[k], row[k]) for k in COMPARED] for channel, row in
      by_channel.set_index("channel").iterrows()},
-    index=pd.Index([KPI_BY_NAME[k].label for k in COMPARED], name="KPI"))
+    index=pd.Index([label(k) for k in COMPARED], name="KPI"))
 by_name = {name: channel for channel, name in shown_channels.items()}
 
 
@@ -64,7 +74,7 @@ drill.on_cells(PAGE, "channel_table", st.dataframe(side_by_side, key="channel_ta
                                                    selection_mode=["single-row", "single-cell"]), cell)
 table_button(view, side_by_side.reset_index(names="KPI"), "kpis-by-channel", key="channels_csv")
 chosen = st.selectbox("KPI to compare", [k for k in COMPARED if KPI_BY_NAME[k].unit != "count"],
-                      format_func=lambda k: KPI_BY_NAME[k].label, key="channels_kpi")
+                      format_func=label, key="channels_kpi")
 kpi = KPI_BY_NAME[chosen]
 left, right = st.columns(2)
 with left:
@@ -77,7 +87,7 @@ with left:
                         kpi=chosen if drillable(chosen) else None, groups={"channels": [channel_of[point["x"]]]})
                     if point.get("x") in channel_of else None)
 with right:
-    grid = view.kpis(by=("queue", "channel"))
+    grid, _ = view.closed_fcr(view.kpis(by=("queue", "channel")), ("queue", "channel"))
     grid = grid.assign(queue=grid["queue"].map(lambda q: display_name(q, names)),
                        channel=grid["channel"].map(lambda c: display_name(c, names)))
     st.plotly_chart(charts.queue_channel_heatmap(grid, kpi), key="queue_heatmap")

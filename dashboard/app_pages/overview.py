@@ -17,7 +17,7 @@ from dashboard.context import current
 from dashboard.drilldown import Narrowing, contacts_section, on_points, pick_point
 from dashboard.tiles import kpi_tile
 from etl import charts
-from etl.defaults import comparison, measures_for, period_label
+from etl.defaults import closed_label, comparison, measures_for, period_label
 from etl.drilldown import DRILLABLE
 from etl.kpis import KPI_BY_NAME
 
@@ -84,7 +84,7 @@ for start in range(0, len(chosen), 2):
         frame, title = daily, kpi.label
         if name == "fcr_rate" and fcr_moved:
             frame = view.kpis(by=("day",), filters=fcr_period)
-            title = f"{kpi.label} (windows closed: {period_label(fcr_period)})"
+            title = closed_label(kpi.label, fcr_period)
         with column:
             if frame.empty or frame[name].isna().all():
                 st.info(f"{kpi.label}: no value in this period"

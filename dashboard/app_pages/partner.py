@@ -14,7 +14,7 @@ from dashboard.context import current
 from dashboard.downloads import report_buttons
 from dashboard.formatting import fmt, fmt_n, is_missing
 from dashboard.tables import whole_height
-from etl.defaults import period_label
+from etl.defaults import closed_label
 from etl.display import column_name
 from etl.drilldown import drillable
 from etl.kpis import KPI_BY_NAME
@@ -61,7 +61,7 @@ for name in HEADLINE:
     value = row[name]
     label = kpi.label
     if name == "fcr_rate" and fcr_period is not None and fcr_period != mine:
-        label = f"{kpi.label} (windows closed: {period_label(fcr_period)})"
+        label = closed_label(kpi.label, fcr_period)
     headline.append({
         "KPI": label,
         "value": fmt(kpi, value),
@@ -84,10 +84,28 @@ report_buttons(view, partner)
 
 
 def breakdown(by: str) -> pd.DataFrame:
-    """One row per team or week, one column per KPI: the screen's formatting, every row and column shown."""
+    """One row per team or week, one column per KPI: the screen's formatting, every row and column shown. By team,
+    FCR is read over the headline's closed-window period, labelled so; by week, a week with no closed window yet
+    reads "pending"."""
     table = view.kpis(by=(by,), filters=mine)
-    return pd.DataFrame({column_name(by): table[by],
-                         **{KPI_BY_NAME[k].label: [fmt(KPI_BY_NAME[k], v) for v in table[k]] for k in HEADLINE}})
+    period = None
+    if by == "team":
+        table, period = view.closed_fcr(table, ("team",), mine)
+
+    def cells(name: str) -> list[str]:
+        shown = [fmt(KPI_BY_NAME[name], v) for v in table[name]]
+        if name == "fcr_rate" and by == "week" and fcr_period is not None and fcr_period != mine:
+            closed_through = fcr_period.date_to
+            shown = [text if pd.Timestamp(week).date() + dt.timedelta(days=6) <= closed_through
+                     or table["fcr_rate_den"].iloc[i] > 0 else "pending"
+                     for i, (week, text) in enumerate(zip(table["week"], shown))]
+        return shown
+
+    def label(name: str) -> str:
+        text = KPI_BY_NAME[name].label
+        return closed_label(text, period) if name == "fcr_rate" and period is not None else text
+
+    return pd.DataFrame({column_name(by): table[by], **{label(k): cells(k) for k in HEADLINE}})
 
 
 def breakdown_cell(by: str, row: int, column: str | None) -> drill.Narrowing:

@@ -1,0 +1,78 @@
+"""FCR in every table of the default view is meaningful: Channels' KPIs by channel and the Partner scorecard's
+by-team table read it over the latest period whose windows have closed (labelled with it), as the tiles and the
+headline do; the by-week table says "pending" for a week none of whose windows has closed. Values equal
+kpi_table()'s over that period."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from dashboard.formatting import fmt
+from etl.defaults import closed_label, fcr_closed_through, fcr_filters
+from etl.display import display_name
+from tests.conftest import login
+from tests.test_app import APP, app, run_page  # noqa: F401 - the app fixture
+from tests.test_app_defaults import FCR, default_filters, table
+
+
+def closed_period(settings, filters):
+    _, fresh = default_filters(settings)
+    moved = fcr_filters(filters, fcr_closed_through(fresh["fcr_horizon_at"], settings.fcr_window_hours))
+    assert moved.date_to < filters.date_to  # the default period itself has no closed window
+    return moved
+
+
+def frame(at: AppTest, key: str):
+    return next(d for d in at.dataframe if d.proto.id.endswith(key) or key in d.proto.id).value
+
+
+def test_fcr_by_channel_is_read_over_the_closed_windows(app, sample_db):
+    filters, _ = default_filters(sample_db)
+    moved = closed_period(sample_db, filters)
+    at = run_page(app, "channels")
+    shown = frame(at, "channel_table")
+    row = shown.loc[closed_label(FCR.label, moved)]
+    want = table(sample_db, moved, ("channel",)).set_index("channel")["fcr_rate"]
+    assert len(want) == 4
+    assert {c: row[display_name(c, sample_db.display_names)] for c in want.index} == \
+        {c: fmt(FCR, v) for c, v in want.items()}
+    assert "—" not in set(row)
+
+
+def test_fcr_by_team_on_the_partner_scorecard_is_read_over_the_closed_windows(sample_db, users_env, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setenv("CAREKPI_DB_PATH", str(sample_db.db_path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = run_page(login(AppTest.from_file(APP, default_timeout=90), "harbor"), "partner")
+    filters, _ = default_filters(sample_db)
+    mine = filters.model_copy(update={"partners": ["Harbor BPO"]})
+    moved = closed_period(sample_db, mine)
+    by_team = frame(at, "partner_by_team")
+    want = table(sample_db, moved, ("team",)).set_index("team")["fcr_rate"]
+    row = by_team.loc[closed_label(FCR.label, moved)]
+    assert list(row.index) == list(want.index)
+    assert list(row) == [fmt(FCR, v) for v in want] and "—" not in set(row)
+    by_week = frame(at, "partner_by_week")
+    assert list(by_week.loc[FCR.label]) == ["pending"]  # the one week of the default period: no window closed
+
+
+def test_the_partner_reports_fcr_by_team_is_read_over_the_closed_windows(sample_db):
+    from etl.kpis import Scope
+    from etl.reports import report_data, rounded
+    from etl.warehouse import connect_read_only
+
+    filters, _ = default_filters(sample_db)
+    mine = filters.model_copy(update={"partners": ["Harbor BPO"]})
+    moved = closed_period(sample_db, mine)
+    con = connect_read_only(sample_db.db_path)
+    try:
+        rows = report_data(con, "Harbor BPO", filters, sample_db, Scope(partners=["Harbor BPO"])).rows
+    finally:
+        con.close()
+    fcr = rows[(rows["section"] == "by team") & (rows["kpi"] == "fcr_rate")].set_index("group")
+    want = table(sample_db, moved, ("team",)).set_index("team")
+    assert set(fcr["label"]) == {closed_label(FCR.label, moved)}
+    assert {g: (r["value"], r["denominator"]) for g, r in fcr.iterrows()} == \
+        {t: (rounded(FCR, r["fcr_rate"]), int(r["fcr_rate_den"])) for t, r in want.iterrows()}
