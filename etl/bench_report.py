@@ -39,7 +39,8 @@ def size_row(r: dict) -> dict:
            "day_share_of_warehouse": (inc["bytes_written"] / (r["warehouse_mib"] * MIB)
                                       if inc and r.get("warehouse_mib") else None),
            "half_history_bytes_ratio": inc["bytes_written"] / half["bytes_written"] if inc and half else None,
-           "worst_warm_p95_ms": r.get("query_worst_warm_p95_ms")}
+           "worst_warm_p95_ms": r.get("query_worst_warm_p95_ms"),
+           "load_average_after_full_load": full["load_average"][0] if full and "load_average" in full else None}
     return row
 
 
@@ -115,7 +116,8 @@ def format_scaling(summary: dict) -> str:
     """The scaling summary as printed after the per-size tables."""
     lines = ["scaling summary (one run per size; each ratio measured in the same run)", "",
              f"{'size':>8}{'contacts':>13}{'full s':>9}{'RSS MiB':>9}{'/ read':>8}{'day s':>8}{'/ full':>8}"
-             f"{'day rows':>10}{'store MiB':>11}{'snap MiB':>10}{'B/row':>8}{'of whs':>8}{'half':>7}{'p95 ms':>8}"]
+             f"{'day rows':>10}{'store MiB':>11}{'snap MiB':>10}{'B/row':>8}{'of whs':>8}{'half':>7}{'p95 ms':>8}"
+             f"{'load':>6}"]
     for row in summary["sizes"]:
         mib = {k: row[k] / MIB if row[k] is not None else None for k in ("day_store_bytes", "day_snapshot_bytes")}
         lines.append(
@@ -125,19 +127,21 @@ def format_scaling(summary: dict) -> str:
             f"{_cell(row['day_contacts'], ',', 10)}{_cell(mib['day_store_bytes'], ',.2f', 11)}"
             f"{_cell(mib['day_snapshot_bytes'], ',.2f', 10)}{_cell(row['day_bytes_per_contact'], ',.0f', 8)}"
             f"{_cell(row['day_share_of_warehouse'], '.2%', 8)}{_cell(row['half_history_bytes_ratio'], '.2f', 7)}"
-            f"{_cell(row['worst_warm_p95_ms'], '.1f', 8)}")
+            f"{_cell(row['worst_warm_p95_ms'], '.1f', 8)}{_cell(row['load_average_after_full_load'], '.1f', 6)}")
     lines += ["", "(/ read: full load over the same size's reference read_csv; / full: incremental day over the full "
               "load; store, snap: the bytes the day wrote as table store files and as the serving snapshot; B/row: "
               "all its bytes per contact of the day; of whs: its bytes over the warehouse's; half: its bytes over "
-              "those of the same day loaded into half the history)", ""]
+              "those of the same day loaded into half the history; load: the machine's 1-minute load average as the "
+              "full load ended)", ""]
     for s in summary["exponents"]:
         lines.append(f"exponent {_short(s['from'])} -> {_short(s['to'])} (log(v2/v1) / log(n2/n1)): full load time "
                      f"{_cell(s['time_exponent'], '.2f', 0)}, peak RSS {_cell(s['rss_exponent'], '.2f', 0)}; "
                      f"bytes the day wrote against the day's contacts {_cell(s['day_bytes_exponent'], '.2f', 0)}")
-    lines.append("")
+    lines += [""] if summary["exponents"] else []
     for g in summary["goals"]:
         verdict = {True: "met", False: "NOT MET", None: "not measured"}[g["met"]]
-        lines.append(f"[{verdict}] {g['figure']}: goal {g['goal']}; measured {g['value']}")
+        measured = f"; measured {g['value']}" if g["met"] is not None else ""
+        lines.append(f"[{verdict}] {g['figure']}: goal {g['goal']}{measured}")
     return "\n".join(lines)
 
 

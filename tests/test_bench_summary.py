@@ -10,7 +10,8 @@ MIB = 2**20
 def _size(requested, ref_s, full_s, rss, inc_s, day, day_store, day_snapshot, warehouse_mib, p95, half_bytes=None):
     r = {"requested": requested, "days": 365, "contacts": requested,
          "reference": {"seconds": ref_s, "rows": requested, "peak_rss_mib": 500},
-         "full_load": {"seconds": full_s, "contacts": requested, "peak_rss_mib": rss, "ratio_to_reference": full_s / ref_s},
+         "full_load": {"seconds": full_s, "contacts": requested, "peak_rss_mib": rss,
+                       "ratio_to_reference": full_s / ref_s},
          "incremental": {"seconds": inc_s, "contacts": day, "ratio_to_full": inc_s / full_s,
                          "bytes_written": day_store + day_snapshot, "store_bytes_written": day_store,
                          "snapshot_bytes_written": day_snapshot},
@@ -85,16 +86,18 @@ def test_a_faster_than_linear_step_or_a_day_writing_more_per_contact_fails_its_g
 def test_a_cut_off_size_keeps_what_it_measured_and_the_rest_is_not_measured():
     cut = {"requested": 50_000_000, "days": 365, "contacts": 50_000_000,
            "reference": {"seconds": 500, "rows": 50_000_000, "peak_rss_mib": 500},
-           "full_load": {"seconds": 1000, "contacts": 50_000_000, "peak_rss_mib": 2000, "ratio_to_reference": 2.0}}
+           "full_load": {"seconds": 1000, "contacts": 50_000_000, "peak_rss_mib": 2000, "ratio_to_reference": 2.0,
+                         "load_average": [3.5, 2.0, 1.0]}}
     summary = scaling_summary([TEN, cut])
     assert summary["sizes"][1]["incremental_seconds"] is None
+    assert [row["load_average_after_full_load"] for row in summary["sizes"]] == [None, 3.5]
     assert summary["exponents"] == [{"from": 10_000_000, "to": 50_000_000, "time_exponent": 1.0,
                                      "rss_exponent": 0.0, "day_bytes_exponent": None}]
     assert [(g["value"], g["met"]) for g in summary["goals"]] == [
         ("2.00x", True), ("10 M->50 M: time 1.00, peak RSS 0.00", True), ("not measured", None),
         ("not measured", None), ("not measured", None)]
     text = format_scaling(summary)
-    assert "[not measured] incremental day / full load, 50 M: goal <= 2%; measured not measured" in text
+    assert "[not measured] incremental day / full load, 50 M: goal <= 2%\n" in text
     assert "[met] full load / reference read_csv, 10 M: goal <= 4x; measured 2.00x" in text
     assert ("exponent 10 M -> 50 M (log(v2/v1) / log(n2/n1)): full load time 1.00, peak RSS 0.00; bytes the day "
             "wrote against the day's contacts -") in text
