@@ -146,6 +146,20 @@ def test_volume_rule_sees_a_queue_fall_silent():
     assert [a.value for a in alerts] == [0, 3] and alerts[0].n is None
 
 
+def test_an_hourly_volume_rule_fires_only_for_an_hour_busy_a_week_before():
+    """q1 on Monday 5 Jan: 6 contacts at 09:00, 4 at 14:00, 5 at 10:00, none at 03:00; on Monday 12 Jan: none at
+    09:00, none at 14:00, 1 at 10:00, none at 03:00. With min_volume 1 only 09:00 fires: it had at least
+    5 x min_volume a week before (chance empties an hour with a mean of 5 0.7 % of the time); 14:00 had 4, 10:00
+    is not silent, 03:00 was quiet both weeks (the README's example fired 87 times on the sample's 22 Nov, mostly
+    on quiet night hours; 0 now)."""
+    rows = [("2026-01-05", 9, "q1", 6), ("2026-01-05", 14, "q1", 4), ("2026-01-05", 10, "q1", 5),
+            ("2026-01-12", 10, "q1", 1)]
+    table = pd.DataFrame(rows, columns=["day", "hour", "queue", "contacts_offered"])
+    rule = Rule(name="silent", kpi="contacts_offered", condition="volume", grain="hour", by="queue", min_volume=1)
+    alerts = evaluate([rule], source_of(table), Settings(), dt.date(2026, 1, 12), dt.date(2026, 1, 12))
+    assert [(a.day.isoformat(), a.hour, a.value, a.limit) for a in alerts] == [("2026-01-12", 9, 0, 1)]
+
+
 def test_hourly_change_against_the_same_hour_last_week():
     rows = [("2026-01-05", 9, 40), ("2026-01-05", 10, 40), ("2026-01-12", 9, 20), ("2026-01-12", 10, 36)]
     table = pd.DataFrame(rows, columns=["day", "hour", "contacts_handled"])

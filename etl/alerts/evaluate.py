@@ -39,6 +39,11 @@ def kpi_source(con: duckdb.DuckDBPyConnection, settings: Settings, scope: Scope 
     return source
 
 
+# an hourly volume rule judges only an hour that had at least BUSY x min_volume contacts the same hour a week before:
+# chance alone leaves an hour with a mean of 5 contacts empty 0.7 % of the time (e^-5), one with a mean of 1 37 %
+BUSY = 5
+
+
 @dataclass(frozen=True)
 class Window:
     """The days a rule is judged on, and the first day its history needs."""
@@ -173,6 +178,8 @@ def _fired(rule: Rule, kpi: Kpi, series: pd.DataFrame, settings: Settings, span:
         reference = previous
     else:  # volume
         fired = value < rule.min_volume
+        if rule.grain == "hour":  # an hour is silent only if the same hour a week before was not: nights never fire
+            fired &= value.shift(7 * step) >= BUSY * rule.min_volume
         below = pd.Series(True, index=series.index)
         limit = pd.Series(float(rule.min_volume), index=series.index)
     inside = (series.index >= pd.Timestamp(span.first)) & (series.index < pd.Timestamp(span.last)
