@@ -272,7 +272,8 @@ def _cmd_users_demo(args: argparse.Namespace) -> int:
     settings = _settings(args)
     print("demo users (passwords are new each time):")
     for username, role, partners, teams, name in DEMO_USERS:
-        user = User(username=username, role=role, partners=partners, teams=teams, display_name=name)
+        user = User(username=username, role=role, partners=partners, teams=teams, display_name=name,
+                    email=f"{username}@example.org")  # reserved for examples: the README's subscriptions work
         while True:  # a random password that the strength rule accepts
             password = secrets.token_urlsafe(12)
             try:

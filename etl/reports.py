@@ -85,19 +85,12 @@ def report_data(con: duckdb.DuckDBPyConnection, partner: str, filters: Filters, 
     mine = filters.model_copy(update={"partners": [partner]})
     weekly = kpi_table(con, mine, ("week",), settings, scope)
     summary = kpi_table(con, mine, (), settings, scope)
-    horizon = views.freshness(con, scope)["fcr_horizon_at"]
-    fcr_period = fcr_filters(mine, fcr_closed_through(horizon, settings.fcr_window_hours, settings.reporting_timezone))
+    summary, fcr_period = closed_fcr(con, summary, mine, settings, scope)
     teams = kpi_table(con, mine, ("team",), settings, scope)
-    fcr_columns = ["fcr_rate", "fcr_rate_num", "fcr_rate_den"]
-    if fcr_period is not None and fcr_period != mine and len(summary):
-        closed = kpi_table(con, fcr_period, (), settings, scope)
-        for column in fcr_columns:
-            summary[column] = closed[column].iloc[0] if len(closed) else (None if column == "fcr_rate" else 0)
-        closed_teams = kpi_table(con, fcr_period, ("team",), settings, scope)[["team", *fcr_columns]]
-        teams = teams.drop(columns=fcr_columns).merge(closed_teams, on="team", how="left")
-        teams[fcr_columns[1:]] = teams[fcr_columns[1:]].fillna(0)
-    else:
-        fcr_period = None
+    if fcr_period is not None:
+        closed_teams = kpi_table(con, fcr_period, ("team",), settings, scope)[["team", *FCR_COLUMNS]]
+        teams = teams.drop(columns=FCR_COLUMNS).merge(closed_teams, on="team", how="left")
+        teams[FCR_COLUMNS[1:]] = teams[FCR_COLUMNS[1:]].fillna(0)
     labelled = weekly.assign(week=[week_label(w, filters) for w in weekly["week"]])
     parts = [_long(summary, "summary", None, settings, 0),
              _long(teams, "by team", "team", settings, settings.report_min_cell_size),
@@ -110,6 +103,24 @@ def report_data(con: duckdb.DuckDBPyConnection, partner: str, filters: Filters, 
             closed_label(KPI_BY_NAME['fcr_rate'].label, fcr_period)
     return ReportData(partner, filters, dt.datetime.now(dt.UTC).replace(microsecond=0), rows, weekly, settings,
                       fcr_period)
+
+
+FCR_COLUMNS = ["fcr_rate", "fcr_rate_num", "fcr_rate_den"]
+
+
+def closed_fcr(con: duckdb.DuckDBPyConnection, summary: pd.DataFrame, filters: Filters, settings: Settings,
+               scope: Scope, include_licensed: bool | None = None) -> tuple[pd.DataFrame, Filters | None]:
+    """`summary` (kpi_table over `filters`, no grouping) with FCR read over the latest period of the same length
+    whose windows have all closed, and that period; `summary` and None when the filters' own days have closed."""
+    horizon = views.freshness(con, scope)["fcr_horizon_at"]
+    period = fcr_filters(filters, fcr_closed_through(horizon, settings.fcr_window_hours, settings.reporting_timezone))
+    if period is None or period == filters or summary.empty:
+        return summary, None
+    closed = kpi_table(con, period, (), settings, scope, include_licensed)
+    summary = summary.copy()
+    for column in FCR_COLUMNS:
+        summary[column] = closed[column].iloc[0] if len(closed) else (None if column == "fcr_rate" else 0)
+    return summary, period
 
 
 def week_label(week: str, filters: Filters) -> str:

@@ -22,7 +22,7 @@ from etl.alerts.evaluate import evaluate, kpi_source
 from etl.alerts.links import app_link
 from etl.alerts.notices import Notice
 from etl.alerts.rules import load_rules
-from etl.defaults import measures_for
+from etl.defaults import measures_for, period_label
 from etl.delivery import saved_view
 from etl.delivery.subscriptions import Subscription, report_partner
 from etl.kpis import KPI_BY_NAME, Filters, kpi_table
@@ -98,9 +98,10 @@ def scope_text(user: User) -> str:
     return "the whole centre"
 
 
-def headline(table: pd.DataFrame, settings: Settings,
-             kpis: tuple[str, ...] | list[str] = reports.HEADLINE) -> tuple[list[HeadlineRow], bool]:
-    """The report's headline KPIs with target and status; suppressed (True) below the minimum cell size."""
+def headline(table: pd.DataFrame, settings: Settings, kpis: tuple[str, ...] | list[str] = reports.HEADLINE,
+             fcr_period: Filters | None = None) -> tuple[list[HeadlineRow], bool]:
+    """The report's headline KPIs with target and status; suppressed (True) below the minimum cell size. FCR's n
+    names `fcr_period` when FCR was read over the latest closed windows (reports.closed_fcr)."""
     if table.empty:
         return [], False
     row = table.iloc[0]
@@ -117,6 +118,8 @@ def headline(table: pd.DataFrame, settings: Settings,
             n = f"{int(row[name + '_den']):,}"
         if name == "fcr_rate" and int(row["fcr_rate_den"]) == 0:
             n = "no 7-day window closed yet"
+        elif name == "fcr_rate" and fcr_period is not None:
+            n = f"{n}, windows closed: {period_label(fcr_period)}"
         rows.append(HeadlineRow(name, kpi.label, format_value(name, value),
                                 format_value(name, target.value) if target else "", status(value, target), n))
     return rows, False
@@ -138,7 +141,9 @@ def build(con: duckdb.DuckDBPyConnection, sub: Subscription, user: User, setting
     licensed = saved_view.licensed(view) if view is not None else None
     filters = Filters(date_from=first, date_to=last, **chosen)
     kpis = measures_for(filters, saved_view.headline_kpis(view)) if view is not None else reports.HEADLINE
-    rows, suppressed = headline(kpi_table(con, filters, (), settings, scope, licensed), settings, kpis)
+    summary, fcr_period = reports.closed_fcr(con, kpi_table(con, filters, (), settings, scope, licensed), filters,
+                                             settings, scope, licensed)
+    rows, suppressed = headline(summary, settings, kpis, fcr_period)
     fired = evaluate(load_rules(settings.alerts.rules_file, settings), kpi_source(con, settings, scope, licensed),
                      settings, first, last, page=filters)
     dates = f"{first:%d %b %Y}" + (f" – {last:%d %b %Y}" if last != first else "")

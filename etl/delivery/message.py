@@ -29,7 +29,8 @@ def text_body(content: Content) -> str:
     else:
         lines.append("Headline KPIs against target:")
         for row in content.headline:
-            target = f"  target {row.target}, {STATUS_WORDS[row.status]}" if row.target else ""
+            word = STATUS_WORDS[row.status]
+            target = f"  target {row.target}" + (f", {word}" if word else "") if row.target else ""
             n = f"  (n = {row.n})" if row.n else ""
             lines.append(f"  {row.label:<28} {row.value:>9}{target}{n}")
     lines.append("")
