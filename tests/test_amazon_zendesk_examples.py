@@ -242,3 +242,16 @@ def test_a_zendesk_first_response_time_with_a_fraction_is_kept_not_rounded(tmp_p
     finally:
         con.close()
     assert waits == [(40_500_000,)]  # 40.5 s, not 41 (a cast to a whole number would have rounded it)
+
+
+def test_a_zendesk_export_of_offline_messages_only_is_read_not_refused(tmp_path):
+    """An offline message has no history, agent_ids, missed, response_time or end_timestamp (the Chats API's JSON
+    for offline messages), so a page holding only offline messages lacks those fields altogether: each mapping
+    still reads it and sets the messages aside with their reason."""
+    chats = [json.loads(line) for line in (ZENDESK / "chats.jsonl").read_text().splitlines()]
+    source = tmp_path / "chats.jsonl"
+    source.write_text("\n".join(json.dumps(c) for c in chats if c["type"] == "offline_msg"))
+    settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
+    for name in ("zendesk_chat", "zendesk_chat_transfers", "zendesk_chat_ratings"):
+        report = load([source], settings, now=NOW, mapping=load_mapping(name)).files[0]
+        assert (report.rows_read, report.loaded, report.reasons) == (1, 0, {"offline message, not a live chat": 1})
