@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.context import View
-from etl.alerts.alert import format_value, kpi_label
+from etl.alerts.alert import format_pair, kpi_label
 from etl.alerts.evaluate import evaluate
 from etl.alerts.limits import chart_for, daily_limits
 from etl.alerts.notices import notices
@@ -51,9 +51,9 @@ def alerts_table(view: View) -> pd.DataFrame:
         "day": a.day.isoformat() + (f" {a.hour:02d}:00" if a.hour is not None else ""),
         "KPI": kpi_label(a.kpi),
         "where": a.where_named(view.settings.display_names),  # display names, not catalogue ids
-        "value": format_value(a.kpi, a.value),
+        "value": format_pair(a.kpi, a.value, a.limit)[0],
         "n": a.n,
-        "limit": format_value(a.kpi, a.limit),
+        "limit": format_pair(a.kpi, a.value, a.limit)[1],
         "why": {"target": "off target", "limits": f"outside {a.chart}-chart limits",
                 "change": "changed beyond threshold", "volume": "low volume"}[a.condition] + f" ({a.direction})",
         "show": a.link("", view.settings.display_names),

@@ -336,3 +336,20 @@ def test_a_volume_rule_sharing_a_query_ignores_groups_silent_before_its_own_wind
     alerts = evaluate([quiet, limits], source, Settings(), dt.date(2026, 1, 6), dt.date(2026, 1, 6))
     assert seen == [(dt.date(2025, 11, 11), dt.date(2026, 1, 6))] * 2  # one window: the union of both rules'
     assert fired([a for a in alerts if a.rule == "quiet"]) == [("2026-01-06", "q1", "below")]
+
+
+def test_a_value_and_its_limit_never_read_the_same():
+    """Handle time 480.3 s against a limit of 480 s read '480 s ... (limit 480 s)' on the Overview and in the
+    e-mails (Northwind's 16 Nov); a decimal is added until they differ, and only then."""
+    from etl.alerts.alert import Alert, format_pair
+
+    assert format_pair("aht_seconds", 480.3, 480.0) == ("480.3 s", "480.0 s")
+    assert format_pair("aht_seconds", 484.2, 480.0) == ("484 s", "480 s")
+    assert format_pair("transfer_rate", 0.13033, 0.13) == ("13.03%", "13.00%")
+    assert format_pair("contacts_offered", 0, 1) == ("0", "1")
+    alert = Alert(rule="aht", kpi="aht_seconds", condition="target", grain="day", day=dt.date(2026, 11, 16),
+                  hour=None, group={"partner": "Northwind Support"}, value=480.3, n=166, limit=480.0,
+                  direction="above", reference=420.0, chart=None,
+                  filters=Filters(date_from=dt.date(2026, 11, 16), date_to=dt.date(2026, 11, 16)))
+    assert alert.message() == ("Handle time 480.3 s (n = 166) on Mon 16 Nov 2026, partner Northwind Support: above "
+                               "the target 420 s beyond its amber margin (limit 480.0 s)")

@@ -16,18 +16,29 @@ from etl.kpis import KPI_BY_NAME, Filters
 CONDITION_WORDS = {"target": "target", "limits": "control limit", "change": "change limit", "volume": "minimum"}
 
 
-def format_value(kpi: str, value: float | None) -> str:
-    """A KPI value for people: rates as percentages, seconds and scores rounded, counts whole."""
+def format_value(kpi: str, value: float | None, more: int = 0) -> str:
+    """A KPI value for people: rates as percentages, seconds and scores rounded, counts whole (`more` decimals
+    added)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     unit = KPI_BY_NAME[kpi].unit if kpi in KPI_BY_NAME else ("rate" if kpi.endswith("_rate") else "count")
     if unit == "rate":
-        return f"{value * 100:.1f}%"
+        return f"{value * 100:.{1 + more}f}%"
     if unit == "seconds":
-        return f"{value:,.0f} s"
+        return f"{value:,.{more}f} s"
     if unit == "score":
-        return f"{value:.2f}"
-    return f"{value:,.0f}"
+        return f"{value:.{2 + more}f}"
+    return f"{value:,.{more}f}"
+
+
+def format_pair(kpi: str, value: float | None, limit: float | None) -> tuple[str, str]:
+    """A value and the limit it crossed, with as many more decimals (up to 3) as it takes for them to read
+    differently: 'Handle time 480.4 s, limit 480.0 s', never '480 s, limit 480 s'."""
+    for more in range(4):
+        shown = format_value(kpi, value, more), format_value(kpi, limit, more)
+        if shown[0] != shown[1] or value == limit:
+            break
+    return shown
 
 
 def kpi_label(kpi: str) -> str:
@@ -66,7 +77,7 @@ class Alert:
         return f"{self.day:%a %d %b %Y}" + (f" {self.hour:02d}:00" if self.hour is not None else "")
 
     def message(self, names: dict[str, str] | None = None) -> str:
-        value, limit = format_value(self.kpi, self.value), format_value(self.kpi, self.limit)
+        value, limit = format_pair(self.kpi, self.value, self.limit)
         n = f" (n = {self.n:,})" if self.n is not None else ""
         word = CONDITION_WORDS[self.condition]
         where = self.where_named(names)
