@@ -21,6 +21,7 @@ CHANNEL_COLORS = {"voice": "#1f77b4", "chat": "#ff7f0e", "sms": "#2ca02c", "app"
 OTHER_COLOR = "#7f7f7f"
 STATUS_COLORS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828", "none": "#9e9e9e"}
 TARGET_COLOR = "#c62828"
+CRITICAL_COLOR = "#0d47a1"  # critical QA items: darker, not a status
 UNIT_TITLES = {"rate": "%", "seconds": "seconds", "count": "contacts", "score": "score (1–5)"}
 
 
@@ -171,12 +172,13 @@ def queue_channel_heatmap(frame: pd.DataFrame, kpi: Kpi) -> go.Figure:
 
 
 def qa_items_chart(frame: pd.DataFrame, critical: list[str]) -> go.Figure:
-    """Pass rate per QA item (horizontal bars); critical items are marked and coloured."""
+    """Pass rate per QA item (horizontal bars); critical items are marked "(critical)" and drawn darker, never in a
+    status colour (a red bar read as failing while it passed 100 %)."""
     rows = frame.sort_values("rate")
     labels = [f"{i} (critical)" if i in critical else i for i in rows["item"]]
     fig = go.Figure(go.Bar(
         x=rows["rate"] * 100, y=labels, orientation="h",
-        marker_color=[STATUS_COLORS["red"] if i in critical else "#1565c0" for i in rows["item"]],
+        marker_color=[CRITICAL_COLOR if i in critical else "#64b5f6" for i in rows["item"]],
         customdata=rows[["num", "den"]], hovertemplate="%{x:.1f}% (%{customdata[0]} / %{customdata[1]})<extra></extra>",
     ))
     fig.update_xaxes(range=[0, 100])

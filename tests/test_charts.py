@@ -88,6 +88,9 @@ def test_queue_channel_heatmap_and_qa_items():
     qa = charts.qa_items_chart(items, ["identity_verified"])
     assert list(qa.data[0].y) == ["tone", "identity_verified (critical)"]
     assert list(qa.data[0].x) == [50.0, 90.0]
+    # a critical item passing 90 % is not drawn red (red is "off target" on every other chart)
+    assert list(qa.data[0].marker.color) == ["#64b5f6", charts.CRITICAL_COLOR]
+    assert charts.CRITICAL_COLOR not in charts.STATUS_COLORS.values()
     assert qa.layout.xaxis.title.text == "pass rate (%)"
 
 
