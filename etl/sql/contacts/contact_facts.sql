@@ -34,7 +34,7 @@ licensed_queues as (
     having count_if(a.licensed) * 2 > count(*)
 ),
 
-base as (
+base as not materialized (
     select
         c.*,
         c.handled_at is not null as handled,
@@ -53,7 +53,15 @@ base as (
     where p.full_rebuild or c.contact_id in (select contact_id from fact_scope)
 ),
 
-conversations as (
+multi_leg as (
+    -- the conversations of more than one leg: only these need aggregating (a v1 contact is a conversation of one)
+    select conversation_id
+    from base
+    group by conversation_id
+    having count(*) > 1
+),
+
+multi_conversations as (
     select
         conversation_id,
         min(offered_at) as started_at,
@@ -67,12 +75,37 @@ conversations as (
         bool_and(quick_abandon) as short_abandoned,
         cast(coalesce(sum(handle_seconds), 0) as decimal(18, 6)) as conversation_handle_seconds
     from base
+    semi join multi_leg using (conversation_id)
     group by conversation_id
+),
+
+legs as (
+    -- every leg with its conversation's measures; a conversation of one leg has that leg's own (the same values
+    -- the aggregates above give for one row)
+    select
+        b.*,
+        b.offered_at as started_at,
+        b.direction as conversation_direction,
+        b.patient_pseudonym as conversation_patient,
+        b.match_reason as conversation_reason,
+        case when b.end_reason_v is distinct from 'ivr' then b.contact_id end as first_offered_leg,
+        case when b.handled then b.contact_id end as credited_leg,
+        b.quick_abandon as short_abandoned,
+        cast(coalesce(b.handle_seconds, 0) as decimal(18, 6)) as conversation_handle_seconds
+    from base b
+    anti join multi_leg m using (conversation_id)
+    union all
+    select
+        b.*,
+        m.* exclude (conversation_id)
+    from base b
+    join multi_conversations m using (conversation_id)
 ),
 
 with_next as (
     -- the start of the patient's next inbound conversation (strictly later), short abandons excepted: a window
-    -- frame over the patient's conversations in time order
+    -- frame over the patient's conversations in time order. It runs over the legs: the legs of one conversation
+    -- share its start, so repeating it changes no minimum, and the frame (strictly later) skips its own legs.
     select
         *,
         case when conversation_patient is not null then
@@ -82,19 +115,14 @@ with_next as (
                 range between interval 1 microsecond following and unbounded following
             )
         end as next_at
-    from conversations
+    from legs
 ),
 
 attributed as (
     select
-        b.*,
-        v.started_at,
-        v.conversation_direction,
-        v.conversation_patient,
-        v.next_at,
-        v.conversation_handle_seconds,
-        b.contact_id = v.credited_leg and v.conversation_direction = 'inbound' as credited,
-        b.contact_id = v.first_offered_leg and v.conversation_direction = 'inbound' as opens_conversation,
+        b.* exclude (conversation_reason, first_offered_leg, credited_leg, short_abandoned),
+        b.contact_id = b.credited_leg and b.conversation_direction = 'inbound' as credited,
+        b.contact_id = b.first_offered_leg and b.conversation_direction = 'inbound' as opens_conversation,
         b.direction = 'inbound' as inbound,
         a.agent_id is not null as agent_known,
         case when b.handled then coalesce(a.licensed, false)
@@ -107,8 +135,7 @@ attributed as (
         timezone(p.reporting_timezone, b.offered_at::timestamptz) as offered_local,
         h.horizon_at,
         p.fcr_window_hours
-    from base b
-    join with_next v on v.conversation_id = b.conversation_id
+    from with_next b
     left join agents a on a.agent_id = b.agent_id
     left join queues q on q.queue = b.queue
     cross join horizon h
