@@ -56,19 +56,23 @@ def test_genesys_cloud_voice(tmp_path):
           ben, Pharmacy refills: tAnswered 15, tTalk 100, tAcw 20           handle 120
       C7  ana, Scheduling, the caller of C1 again 50 min later: tAnswered 5, tTalk 90, tAcw 10   handle 100
       C5  ben, outbound: its own volume only
+      C10 ben, Scheduling, a new caller: tAnswered 12, tTalk 150, tAcw 20, nTransferred 1: a blind transfer to
+          the hospital pharmacy's number (an `external` participant joins as ben's interact ends; no queue or
+          agent does) -> external                                          handle 170
       C8  ana, Scheduling: tAnswered 25, tTalk 150                          handle 150
       C9  ben calls C3's caller back (his voice session beside a callback session): a callback leg
-    Offered (Genesys nOffered: one per acd session) = 8; handled 6; SL population 7 (offered - the flow-out);
-    SL 30 s: waits 20, 40, 10, 15, 5, 25 -> 5 within; ASA 115/6; AHT 965/6; per conversation 965/5;
-    transfers 1/6 (internal); FCR: C1 repeated by C7 within the hour, C2, C6, C7 not; C8's window still open."""
+    Offered (Genesys nOffered: one per acd session) = 9; handled 7; SL population 8 (offered - the flow-out);
+    SL 30 s: waits 20, 40, 10, 15, 5, 12, 25 -> 6 within; ASA 127/7; AHT 1135/7; per conversation 1135/6;
+    transfers 2/7 (C2 internal, C10 external); FCR: C1 repeated by C7 within the hour, C2, C6, C7, C10 not; C8's
+    window still open."""
     report, row = kpis(tmp_path, "genesys_cloud_voice", EXAMPLES / "genesys_cloud" / "conversation_details.json")
-    assert (report.rows_read, report.loaded, report.quarantined) == (10, 10, 0)
+    assert (report.rows_read, report.loaded, report.quarantined) == (11, 11, 0)
     check(row, {
-        "contacts_offered": 8, "conversations_offered": 6, "contacts_handled": 6,
-        "abandon_rate": 1 / 7, "service_level": 5 / 7, "asa_seconds": 115 / 6,
-        "aht_seconds": 965 / 6, "conversation_aht_seconds": 965 / 5,
-        "transfer_rate": 1 / 6, "transfer_internal_rate": 1 / 6, "transfer_external_rate": 0.0,
-        "fcr_rate": 3 / 4, "fcr_pending": 1, "outbound_contacts": 1, "callback_contacts": 1,
+        "contacts_offered": 9, "conversations_offered": 7, "contacts_handled": 7,
+        "abandon_rate": 1 / 8, "service_level": 6 / 8, "asa_seconds": 127 / 7,
+        "aht_seconds": 1135 / 7, "conversation_aht_seconds": 1135 / 6,
+        "transfer_rate": 2 / 7, "transfer_internal_rate": 1 / 7, "transfer_external_rate": 1 / 7,
+        "fcr_rate": 4 / 5, "fcr_pending": 1, "outbound_contacts": 1, "callback_contacts": 1,
     })
     assert b"5550100001" not in row["_stored"]
 
@@ -78,7 +82,7 @@ def test_genesys_milliseconds_are_kept_exactly(tmp_path):
     """Genesys reports durations in milliseconds; the contract keeps seconds to the millisecond, so C1's agent leg
     with tTalk 240123, tHeld 30450 and tAcw 45007 has handle time 240.123 + 30.450 + 45.007 = 315.580 s (not 316,
     and no rounding per measure). A metric below a millisecond (tAcw 10000.5 on C2's first leg) is quarantined, not
-    rounded; the other five handled legs give AHT (315.580 + 210 + 120 + 100 + 150) / 5 = 895.58 / 5 exactly."""
+    rounded; the other six handled legs give AHT (315.580 + 210 + 120 + 100 + 170 + 150) / 6 = 1065.58 / 6 exactly."""
     page = json.loads((EXAMPLES / "genesys_cloud" / "conversation_details.json").read_text())
     first, second = page["conversations"][0], page["conversations"][1]
     exact = {"tTalk": 240123, "tHeld": 30450, "tAcw": 45007}
@@ -98,7 +102,7 @@ def test_genesys_milliseconds_are_kept_exactly(tmp_path):
     finally:
         con.close()
     assert legs == [(Decimal("240.123"), Decimal("30.450"), Decimal("45.007"))]
-    assert row["aht_seconds_num"] == 895.58 and row["aht_seconds_den"] == 5
+    assert row["aht_seconds_num"] == 1065.58 and row["aht_seconds_den"] == 6
 
 
 def test_genesys_cloud_chat(tmp_path):

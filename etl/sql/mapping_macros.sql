@@ -34,6 +34,17 @@ create or replace temp macro genesys_has_media(sessions, media_type) as
     coalesce(list_contains([(s ->> 'mediaType') for s in coalesce(to_json(sessions)::json[], [])], media_type),
              false);
 
+-- whether a participant of one of `purposes`, other than participant `me`, joined the conversation at or after
+-- `since` (its first segment starts then or later): who came in once an agent was talking tells where the agent's
+-- transfer went (an `external` participant: out of the centre; an `acd` or `agent` one: inside it)
+create or replace temp macro genesys_joined_after(participants, purposes, since, me) as
+    coalesce(list_bool_or([
+        list_contains(purposes, p ->> 'purpose') and (p ->> 'participantId') is distinct from me
+        and list_min([(g ->> 'segmentStart')::timestamptz
+                      for g in flatten([coalesce((x -> 'segments')::json[], [])
+                                        for x in coalesce((p -> 'sessions')::json[], [])])]) >= since
+        for p in coalesce(to_json(participants)::json[], [])]), false);
+
 -- A duration written h:mm:ss (Five9 and most report exports; hours may exceed 24), with up to three decimals of a
 -- second when the export keeps milliseconds (Five9 writes QUEUE WAIT TIME as 00:00:00.235), as seconds in text:
 -- whole (`312`) or to the millisecond (`0.235`), exactly. Text of any other shape is returned unchanged, so the
