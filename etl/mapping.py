@@ -27,7 +27,8 @@ from etl import mapping_guard, sqlfiles
 from etl.contract import SPEC_BY_FILE, FileSpec
 from etl.csv_reader import LoadError, RejectedLine
 from etl.mapping_lookups import Lookup, check_names, register
-from etl.mapping_sql import SRC, quoted, raw_input_sql, reader, scope_sql, tolerated_sql, values_sql
+from etl.mapping_sql import (SRC, compression, no_values_sql, quoted, raw_input_sql, reader, scope_sql,
+                             tolerated_sql, values_sql)
 from etl.privacy import scrub, scrub_message
 from etl.sandbox import lock_down, readable
 
@@ -152,8 +153,36 @@ def load_mapping(reference: str | Path) -> Mapping:
 VERSIONS = ("create table if not exists mapping_versions (dedupe_key varchar primary key, version timestamptz)")
 
 
+class EmptySource(LoadError):
+    """A JSON page whose list of records (its first `unnest` path) is empty or absent: it holds no records."""
+
+
+def _holds_no_records(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path) -> str | None:
+    """The name of the list a page of an API lacks or leaves empty (Genesys answers a query with no results with
+    {"totalHits": 0}), or None when the page holds records (or is no such page)."""
+    s = mapping.source
+    if s.format != "json" or not s.unnest:
+        return None
+    top = s.unnest[0].split(".")[0]
+    page = (f"read_json($path, format = 'auto', records = true, compression = '{compression(path)}', "
+            "sample_size = -1, maximum_object_size = 67108864)")
+    try:
+        names = [d[0].lower() for d in con.execute(f"select * from {page} limit 0", {"path": str(path)}).description]
+        if top.lower() not in names:
+            return top
+        (n,) = con.execute(f"select coalesce(sum(json_array_length(to_json({quoted(top)}))), 0) from {page}",
+                           {"path": str(path)}).fetchone()
+    except duckdb.Error:
+        return None  # not a page of records at all: the reader says why
+    return top if n == 0 else None
+
+
 def open_source(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path, limit: int | None = None) -> None:
-    """Temp table source_rows: the source file's records (the first `limit` only, when given), numbered from 1."""
+    """Temp table source_rows: the source file's records (the first `limit` only, when given), numbered from 1.
+    Raise EmptySource for an API page whose list of records is empty or absent."""
+    empty = _holds_no_records(con, mapping, path)
+    if empty:
+        raise EmptySource(f"{path}: holds no records (its {empty} list is empty or absent)")
     sqlfiles.run(con, "mapping_macros.sql")  # named functions expressions may call
     register(con, mapping.lookups, path, reader(mapping, path))  # lookup_<name>() from the lists beside the source
     cap = f" limit {int(limit)}" if limit is not None else ""
@@ -182,6 +211,8 @@ def check(mapping: Mapping, sources: list[Path]) -> None:
                 raise LoadError(f"{path}: no such file")
             try:
                 open_source(con, mapping, path, limit=1000)
+            except EmptySource:
+                continue  # nothing to try the expressions on; the load reads it as no records
             except duckdb.Error as exc:
                 raise LoadError(f"{path}: cannot be read as {mapping.source.format} ({_first_line(exc)})") from None
             _probe_all(con, mapping, path)
@@ -217,8 +248,12 @@ def read_mapped(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path,
     con.execute("drop table if exists ck_reject_errors")
     con.execute("drop table if exists ck_reject_scans")
     con.execute(VERSIONS)
-    open_source(con, mapping, path, limit)
-    con.execute("create or replace temp table mapped_rows as " + tolerated_sql(mapping, values_sql(mapping)))
+    try:
+        open_source(con, mapping, path, limit)
+        mapped = tolerated_sql(mapping, values_sql(mapping))
+    except EmptySource:
+        mapped = no_values_sql(mapping)  # an API page without records: read as none
+    con.execute("create or replace temp table mapped_rows as " + mapped)
     line_offset = 1 + mapping.source.skip if mapping.source.format == "csv" and mapping.source.header else 0
     con.execute("create or replace temp table raw_input as " + raw_input_sql(mapping, line_offset))
     con.execute("drop table mapped_rows")

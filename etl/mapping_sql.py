@@ -110,6 +110,13 @@ def values_sql(mapping: Mapping) -> str:
             f"{f'case {rules} end' if rules else 'null::varchar'} as __ck_rule from {last}")
 
 
+def no_values_sql(mapping: Mapping) -> str:
+    """values_sql's columns without a row: what a source holding no records maps to."""
+    columns = ", ".join(f"null::varchar as {quoted(c)}" for c in mapping.spec.columns)
+    return (f"select null::bigint as {SRC}, null::varchar as {RAW}, {columns}, null::timestamptz as __ck_version, "
+            "null::varchar as __ck_rule where false")
+
+
 def _instant(column: str) -> str:
     return f"try_cast({quoted(column)}::varchar as timestamptz)"
 

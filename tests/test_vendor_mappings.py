@@ -135,6 +135,18 @@ def test_a_genesys_page_without_any_agent_still_loads(tmp_path):
     assert (len(page["conversations"]), report.rows_read, report.loaded) == (2, 1, 1)
     check(row, {"contacts_offered": 1, "contacts_handled": 0, "abandon_rate": 1.0})
 
+@pytest.mark.parametrize("page", [{"totalHits": 0}, {"conversations": [], "totalHits": 0}])
+def test_a_genesys_page_without_conversations_holds_no_records_and_the_other_pages_load(tmp_path, page):
+    """A query with no results (a quiet night) comes back without conversations, or with an empty list: the load
+    reads it as no records instead of refusing every page of the delivery."""
+    empty = tmp_path / "page-2.json"
+    empty.write_text(json.dumps(page))
+    config = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key="vendor-mapping-key-0123456789")
+    report = load([EXAMPLES / "genesys_cloud" / "conversation_details.json", empty], config, now=NOW,
+                  mapping=load_mapping("genesys_cloud_voice"))
+    assert [(f.rows_read, f.loaded) for f in report.files] == [(11, 11), (0, 0)]
+
+
 def test_genesys_cloud_queue_names_come_from_the_queue_list_or_stay_ids(tmp_path):
     source = tmp_path / "export" / "conversation_details.json"
     source.parent.mkdir()
