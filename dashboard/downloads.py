@@ -29,12 +29,17 @@ MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocumen
 
 
 def safe_csv(frame: pd.DataFrame) -> bytes:
+    """The frame as CSV: formula triggers made inert, a missing value an empty cell (never "nan" or "None")."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([neutralise(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
-        writer.writerow([neutralise(v) for v in row])
+        writer.writerow(["" if _missing(v) else neutralise(v) for v in row])
     return out.getvalue().encode("utf-8")
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, (str, list, tuple)) and bool(pd.isna(value)))
 
 
 @st.cache_resource(show_spinner=False)

@@ -22,7 +22,7 @@ from dashboard.context import View
 from dashboard.downloads import table_button
 from dashboard.tables import show_table
 from etl.defaults import measures_for, period_label
-from etl.display import display_name
+from etl.display import CATALOGUE, display_name
 from etl.drilldown import DAY_PARAM, DRILL_PARAM, DRILLABLE, HOUR_PARAM, drillable, label
 from etl.kpis import Filters
 from etl.plain_text import markdown
@@ -212,7 +212,10 @@ def contacts_section(view: View, filters: Filters, page: str, kpis: tuple[str, .
     show_table(shown, key="drill_contacts", names=names,
                column_config={"Counts": st.column_config.TextColumn(f"In the numerator of {label(kpi).lower()}")})
     st.caption(_shown_count(view, kpi, chosen, len(rows), narrowing.hour if narrowing else None))
-    table_button(view, shown, f"contacts-{kpi}", key="drill_csv")
+    # the CSV holds the rows shown, queues and channels by the names on screen, a missing value empty
+    named = {c: shown[c].map(lambda v: display_name(v, names) if isinstance(v, str) else v)
+             for c in CATALOGUE if c in shown}
+    table_button(view, shown.assign(**named), f"contacts-{kpi}", key="drill_csv")
 
 
 def _shown_count(view: View, kpi: str, filters: Filters, shown: int, hour: int | None) -> str:

@@ -120,6 +120,9 @@ def test_a_table_row_opens_its_contacts_in_a_real_browser(chromium, sample_app):
         with page.expect_download(timeout=60_000) as download:
             page.locator(".st-key-drill_csv button").click()
         rows = pd.read_csv(download.value.path())
+        text = download.value.path().read_text()
+        assert not re.search(r"\b(nan|None)\b", text)  # an abandon's agent and handle time are empty cells
+        assert "pharmacy_refills" not in text and "Pharmacy refills" in set(rows["queue"])  # names as on screen
         assert len(rows) == min(int(want["abandon_rate_den"]), 500) > 0
         assert set(rows["partner"]) == {"Harbor BPO"}
         assert (rows["counts"] == "yes").sum() == min(int(want["abandon_rate_num"]), 500)

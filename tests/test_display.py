@@ -33,3 +33,13 @@ def test_a_table_reads_without_none_nan_or_internal_names():
     text = shown.to_string()
     assert not any(word in text for word in ("None", "NaT", "nan_", "_id", "rows_read"))
     assert column_name("last_load_id") == "Last load"
+
+
+def test_a_csv_download_has_no_nan_and_no_formula():
+    """The drill-down's CSV said "nan" for an abandoned contact's agent, handle time and failed items."""
+    from dashboard.downloads import safe_csv
+
+    frame = pd.DataFrame({"agent": [None, "A1 · Ann"], "handle_seconds": [np.nan, 453.0],
+                          "at": [pd.NaT, pd.Timestamp("2026-11-22 15:31")], "note": ["=cmd", "ok"]})
+    assert safe_csv(frame).decode().splitlines() == ["agent,handle_seconds,at,note", ",,,'=cmd",
+                                                     "A1 · Ann,453.0,2026-11-22 15:31:00,ok"]
