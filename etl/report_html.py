@@ -5,7 +5,8 @@ The page embeds plotly.js once: the vendored basic bundle (scatter, bar and pie 
 request; the report is about 1.2 MB. Should plotly.py ever write figures for another plotly.js version than the
 vendored one, the full bundle plotly.py ships is embedded instead (a larger file, never a broken chart). The PDF, printed from it, is the small file to send. For print: no Plotly toolbar, a heading
 never left alone at a page foot (it keeps with what follows), tables and charts never split across pages, and a
-week the period holds only part of is marked "partial".
+week the period holds only part of is marked "partial". Trends are daily for a period of up to 45 days (a week's
+report drew one dot per chart), weekly beyond; FCR's is over the closed windows, labelled so.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 import plotly.offline
 
 from etl.charts import kpi_trend_chart
+from etl.defaults import closed_label
 from etl.kpis import KPI_BY_NAME, Kpi, all_kpis
 from etl.reports import HEADLINE, ReportData
 
@@ -85,12 +87,15 @@ def _charts(data: ReportData) -> str:
     charts, drawn = [], False
     for name in TRENDS:
         kpi = KPI_BY_NAME[name]
-        frame = data.weekly.dropna(subset=[name])
+        closed = name == "fcr_rate" and data.fcr_trend is not None  # FCR over the closed windows, labelled so
+        trend = data.fcr_trend if closed else (data.trend if data.trend is not None else data.weekly)
+        frame = trend.dropna(subset=[name])
         if frame.empty:
             charts.append(f"<div class='chart'><p>{html.escape(kpi.label)}: no value in this period"
                           + (" (no 7-day window has closed yet)" if name == "fcr_rate" else "") + ".</p></div>")
             continue
-        fig = kpi_trend_chart(frame, kpi, data.settings.targets.get(name), x="week")
+        fig = kpi_trend_chart(frame, kpi, data.settings.targets.get(name), x=data.trend_by,
+                              title=closed_label(kpi.label, data.fcr_period) if closed else None)
         fig.update_layout(width=CHART_WIDTH, height=CHART_HEIGHT, margin=dict(l=70, r=20, t=50, b=90),
                           legend=dict(orientation="h", y=-0.45))
         fig.update_xaxes(automargin=True, tickangle=0)

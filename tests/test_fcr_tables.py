@@ -76,3 +76,29 @@ def test_the_partner_reports_fcr_by_team_is_read_over_the_closed_windows(sample_
     assert set(fcr["label"]) == {closed_label(FCR.label, moved)}
     assert {g: (r["value"], r["denominator"]) for g, r in fcr.iterrows()} == \
         {t: (rounded(FCR, r["fcr_rate"]), int(r["fcr_rate_den"])) for t, r in want.iterrows()}
+
+
+def test_a_weeks_report_draws_daily_trends_and_fcr_over_the_closed_windows(sample_db):
+    """The default week's report drew one dot per trend chart (weekly), and 'FCR: no value in this period'."""
+    import json
+    import re
+
+    from etl.kpis import Scope
+    from etl.report_html import _charts
+    from etl.reports import report_data
+    from etl.warehouse import connect_read_only
+
+    filters, _ = default_filters(sample_db)
+    moved = closed_period(sample_db, filters.model_copy(update={"partners": ["Harbor BPO"]}))
+    con = connect_read_only(sample_db.db_path)
+    try:
+        data = report_data(con, "Harbor BPO", filters, sample_db, Scope(partners=["Harbor BPO"]))
+    finally:
+        con.close()
+    html = _charts(data)
+    figures = [json.loads(m) for m in re.findall(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*\{', html)]
+    assert len(figures) == 4 and "no value in this period" not in html
+    days = [[str(x)[:10] for x in figure[0]["x"]] for figure in figures]
+    week = [f"2026-11-{d}" for d in range(16, 23)]
+    assert days == [week, week, [f"2026-11-{d:02d}" for d in range(8, 15)], week]
+    assert json.dumps(closed_label(FCR.label, moved))[1:-1] in html  # the FCR chart's title, as JSON writes it
