@@ -302,8 +302,8 @@ def run_size(r: dict, data_dir: Path, save, pandas_max: int, half_max: int, warm
 
 def run(sizes: list[int], days: int, data_dir: Path, out_json: Path, pandas_max: int = 10_000_000,
         half_max: int = 10_000_000, warm_runs: int = 15) -> dict:
-    """Measure each size in turn; print each size's table, then the scaling summary. The JSON (`out_json`) is
-    rewritten after every phase, so a run cut off still leaves the figures it has."""
+    """Measure each size in turn; print each size's table, then the scaling summary of the sizes so far. The JSON
+    (`out_json`) is rewritten after every phase, so a run cut off still leaves the figures it has."""
     doc = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                        "duckdb": duckdb.__version__, "memory_gib": _memory_gib()},
            "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "days": days,
@@ -325,8 +325,8 @@ def run(sizes: list[int], days: int, data_dir: Path, out_json: Path, pandas_max:
         doc["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         save()
         print("\n" + format_results(r, doc["machine"]) + "\n", flush=True)
-    print(format_scaling(doc["summary"]))
-    print(f"\nwritten to {out_json}")
+        print(format_scaling(doc["summary"]) + "\n", flush=True)  # after each size: a cut-off run keeps it
+    print(f"written to {out_json}")
     return doc
 
 
