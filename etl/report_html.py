@@ -60,7 +60,9 @@ def _n(kpi: Kpi, numerator, denominator) -> str:
     return f"{numerator:,.0f} / {denominator:,.0f}"
 
 
-def _table_html(rows: pd.DataFrame, group_title: str) -> str:
+def _table_html(rows: pd.DataFrame, group_title: str, fcr_pending: bool = False) -> str:
+    """KPIs down the side (each row's label, e.g. FCR's closed-window period), a column per group; with
+    `fcr_pending`, an FCR cell without a closed window reads "pending", as on the screen."""
     groups = list(dict.fromkeys(rows["group"]))
     head = "".join(f"<th>{html.escape(g)}</th>" for g in groups)
     body = []
@@ -69,9 +71,12 @@ def _table_html(rows: pd.DataFrame, group_title: str) -> str:
         cells = []
         for g in groups:
             r = rows[(rows["group"] == g) & (rows["kpi"] == name)].iloc[0]
+            pending = fcr_pending and name == "fcr_rate" and not r["denominator"]
+            shown = "pending" if pending else _shown(kpi, r["value"])
             cells.append("<td>suppressed</td>" if r["status"] == "suppressed"
-                         else f"<td class='{CLASS.get(r['status'], '')}'>{_shown(kpi, r['value'])}</td>")
-        body.append(f"<tr><th>{html.escape(kpi.label)}</th>{''.join(cells)}</tr>")
+                         else f"<td class='{CLASS.get(r['status'], '')}'>{shown}</td>")
+        label = rows.loc[rows["kpi"] == name, "label"].iloc[0] if (rows["kpi"] == name).any() else kpi.label
+        body.append(f"<tr><th>{html.escape(label)}</th>{''.join(cells)}</tr>")
     return f"<table><tr><th>{html.escape(group_title)}</th>{head}</tr>{''.join(body)}</table>"
 
 
@@ -137,7 +142,8 @@ Contacts answered by the partner's agents, and unanswered contacts in the partne
 <table id="summary"><tr><th>KPI</th><th>value</th><th>target</th><th>status</th><th>n</th></tr>{''.join(lines)}</table>
 </section>
 <section><h2>By team</h2>{_table_html(data.rows[data.rows["section"] == "by team"], "team")}</section>
-<section><h2>By week</h2>{_table_html(data.rows[data.rows["section"] == "by week"], "week of")}
+<section><h2>By week</h2>{_table_html(data.rows[data.rows["section"] == "by week"], "week of",
+                                     fcr_pending=data.fcr_period is not None)}
 {"<p>A week marked partial holds only the days of the period shown.</p>" if partial else ""}</section>
 <section><h2>Trends</h2><div class="charts">{_charts(data)}</div></section>
 <h2>Definitions</h2><dl>{definitions}</dl>

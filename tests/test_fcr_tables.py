@@ -102,3 +102,27 @@ def test_a_weeks_report_draws_daily_trends_and_fcr_over_the_closed_windows(sampl
     week = [f"2026-11-{d}" for d in range(16, 23)]
     assert days == [week, week, [f"2026-11-{d:02d}" for d in range(8, 15)], week]
     assert json.dumps(closed_label(FCR.label, moved))[1:-1] in html  # the FCR chart's title, as JSON writes it
+
+
+def test_the_html_reports_tables_label_fcrs_period_and_say_pending(sample_db):
+    """The HTML's by-team FCR was read over the closed windows but labelled plain "First-contact resolution", and
+    the by-week FCR read "—"."""
+    import re
+
+    from etl.kpis import Scope
+    from etl.report_html import to_html
+    from etl.reports import report_data
+    from etl.warehouse import connect_read_only
+
+    filters, _ = default_filters(sample_db)
+    moved = closed_period(sample_db, filters.model_copy(update={"partners": ["Harbor BPO"]}))
+    con = connect_read_only(sample_db.db_path)
+    try:
+        html = to_html(report_data(con, "Harbor BPO", filters, sample_db, Scope(partners=["Harbor BPO"])))
+    finally:
+        con.close()
+    team = html.split("<h2>By team</h2>", 1)[1].split("</section>", 1)[0]
+    week = html.split("<h2>By week</h2>", 1)[1].split("</section>", 1)[0]
+    assert f"<th>{closed_label(FCR.label, moved)}</th>" in team
+    (row,) = re.findall(rf"<tr><th>{FCR.label}</th>(.*?)</tr>", week)
+    assert re.findall(r">([^<]*)</td>", row) == ["pending"]
