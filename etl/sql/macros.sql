@@ -21,12 +21,15 @@ create or replace temp macro ck_id_error(name, x) as
 
 -- Timestamps are parsed once per column: ck_ts_parts splits ISO 8601 text into its local part (body) and its UTC
 -- offset (zone; '' when absent); an empty body means the text is not ISO 8601.
+-- The usual shape (seconds, no fraction, no offset) is recognised by a simpler match first, which costs a third of
+-- the extraction; it gives the same parts.
 create or replace temp macro ck_ts_parts(x) as
-    regexp_extract(
+    case when regexp_full_match(x, '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}') then {'body': x, 'zone': ''}
+    else regexp_extract(
         x,
         '^(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)?)(Z|z|[+-]\d{2}(?::?\d{2})?)?$',
         ['body', 'zone']
-    );
+    ) end;
 
 create or replace temp macro ck_ts_local(parts) as try_cast(replace(parts.body, ',', '.') as timestamp);
 
@@ -53,7 +56,9 @@ create or replace temp macro ck_ts_error(name, x, local_ts, offset_minutes, tz, 
     case
         when ck_blank(x) is null then (case when required then name || ' is missing' end)
         when local_ts is null then name || ' is not an ISO 8601 timestamp'
-        when regexp_matches(x, '[.,][0-9]{6}[0-9]*[1-9]') then name || ' has a part below a microsecond (not kept)'
+        -- (a parsed timestamp with seven fraction digits has at least 27 characters: shorter ones skip the match)
+        when length(x) > 26 and regexp_matches(x, '[.,][0-9]{6}[0-9]*[1-9]')
+            then name || ' has a part below a microsecond (not kept)'
         when offset_minutes is not null or not tz_has_dst then null
         when timezone(tz, timezone(tz, local_ts)) <> local_ts
             then name || ' does not exist in ' || tz || ' (daylight-saving gap)'
@@ -111,6 +116,7 @@ create or replace temp macro ck_seconds(x) as
 create or replace temp macro ck_seconds_error(name, x) as
     case
         when ck_blank(x) is null then null
+        when ck_seconds(x) >= 0 then null  -- valid (most rows): decided by one parse
         when not ck_seconds_text(x) then name || ' is not a number of seconds (digits, up to 3 decimal places)'
         when ck_sub_millisecond(x) then name || ' has a part below a millisecond (not kept)'
         when ck_seconds(x) is null then name || ' is too large'

@@ -72,7 +72,7 @@ collisions as (
     -- a call id already used by a stored chat
     select c.contact_id
     from contacts c
-    semi join checked k on k.contact_id_v = c.contact_id
+    semi join raw_input k on ck_blank(k.call_id) = c.contact_id  -- (not `checked`: read twice, it would be stored)
     where c.channel <> 'voice'
 ),
 

@@ -73,7 +73,7 @@ collisions as (
     -- a chat id already used by a stored call
     select c.contact_id
     from contacts c
-    semi join checked k on k.contact_id_v = c.contact_id
+    semi join raw_input k on ck_blank(k.chat_id) = c.contact_id  -- (not `checked`: read twice, it would be stored)
     where c.channel = 'voice'
 ),
 
