@@ -69,7 +69,8 @@ def sidebar(settings: Settings, user: User, current_page) -> None:
         for i, view in enumerate(views_for(path, user.username, user.role)):
             mine = view.owner == user.username
             owner = "" if mine else f" (shared by {view.owner})"
-            left, remove = st.columns([5, 1], vertical_alignment="center") if mine else (st.container(), None)
+            # the delete popover needs room for its ✕ and its chevron (at [5, 1] only the chevron showed)
+            left, remove = st.columns([3, 2], vertical_alignment="center") if mine else (st.container(), None)
             left.button(f"{view.name}{owner}", key=f"saved_view_{i}", on_click=_open, args=(view,),
                         use_container_width=True)
             if remove is not None:

@@ -9,6 +9,8 @@ import streamlit as st
 from etl.display import CATALOGUE, MISSING, human_table
 
 ROW_PX = 35
+# a column of KPI names wide enough for the longest ("First-contact resolution (windows closed: 08 – 14 Nov 2026)")
+KPI_COLUMN = st.column_config.TextColumn("KPI", width=420)
 
 
 def whole_height(rows: int) -> int:

@@ -145,3 +145,31 @@ def test_a_table_row_opens_its_contacts_in_a_real_browser(chromium, sample_app):
         assert download.value.suggested_filename.startswith("carekpi-contacts-qa_item_")
     finally:
         page.close()
+
+
+def test_a_saved_views_delete_button_shows_its_cross(chromium, sample_app):
+    """In the sidebar's Saved views, the delete popover beside a view showed only its chevron: the ✕ was cut off."""
+    server, _ = sample_app
+    page = chromium.new_page(viewport={"width": 1440, "height": 1000})
+    try:
+        page.goto(server)
+        log_in(page, "trainer")
+        page.get_by_text("Saved views").click()
+        page.get_by_label("Name this view").fill("Trainer's week")
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_selector("text=Saved “Trainer's week”", timeout=60_000)
+        # the list above the form shows the new view from the next run on: open another page
+        page.locator("[data-testid='stSidebarNav'] a").filter(has_text="Coaching").first.click()
+        page.wait_for_selector("h1:has-text('Coaching')", timeout=90_000)
+        settled(page)
+        button = page.locator("[data-testid='stPopoverButton']").first
+        if not button.is_visible():
+            page.get_by_text("Saved views").click()
+        button.wait_for(timeout=60_000)
+        cross = button.get_by_text("✕")
+        outer, inner = button.bounding_box(), cross.bounding_box()
+        assert inner["width"] > 0 and inner["x"] >= outer["x"] and inner["x"] + inner["width"] <= outer["x"] + \
+            outer["width"], (inner, outer)
+        assert button.evaluate("b => [...b.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)")
+    finally:
+        page.close()

@@ -26,6 +26,13 @@ def frame(at: AppTest, key: str):
     return next(d for d in at.dataframe if d.proto.id.endswith(key) or key in d.proto.id).value
 
 
+def label_width(at: AppTest, key: str) -> int:
+    """The width (px) of a KPI-down-the-side table's label column: its longest label is the closed-window FCR's."""
+    import json
+
+    return json.loads(next(d for d in at.dataframe if key in d.proto.id).proto.columns)["_index"]["width"]
+
+
 def test_fcr_by_channel_is_read_over_the_closed_windows(app, sample_db):
     filters, _ = default_filters(sample_db)
     moved = closed_period(sample_db, filters)
@@ -37,6 +44,8 @@ def test_fcr_by_channel_is_read_over_the_closed_windows(app, sample_db):
     assert {c: row[display_name(c, sample_db.display_names)] for c in want.index} == \
         {c: fmt(FCR, v) for c, v in want.items()}
     assert "—" not in set(row)
+    # the label column fits the longest label (it was cut at "First-contact resolu"): ~7 px a character
+    assert label_width(at, "channel_table") >= 7 * len(closed_label(FCR.label, moved))
 
 
 def test_fcr_by_team_on_the_partner_scorecard_is_read_over_the_closed_windows(sample_db, users_env, monkeypatch):
@@ -54,6 +63,7 @@ def test_fcr_by_team_on_the_partner_scorecard_is_read_over_the_closed_windows(sa
     row = by_team.loc[closed_label(FCR.label, moved)]
     assert list(row.index) == list(want.index)
     assert list(row) == [fmt(FCR, v) for v in want] and "—" not in set(row)
+    assert label_width(at, "partner_by_team") >= 7 * len(closed_label(FCR.label, moved))
     by_week = frame(at, "partner_by_week")
     assert list(by_week.loc[FCR.label]) == ["pending"]  # the one week of the default period: no window closed
 

@@ -12,7 +12,7 @@ from dashboard import drilldown as drill
 from dashboard.context import current
 from dashboard.downloads import table_button
 from dashboard.formatting import fmt
-from dashboard.tables import whole_height
+from dashboard.tables import KPI_COLUMN, whole_height
 from etl.defaults import closed_label
 from etl.display import display_name
 from etl.drilldown import drillable
@@ -71,6 +71,7 @@ def cell(row: int, column: str | None) -> drill.Narrowing:
 
 drill.on_cells(PAGE, "channel_table", st.dataframe(side_by_side, key="channel_table",
                                                    height=whole_height(len(side_by_side)), on_select="rerun",
+                                                   column_config={"_index": KPI_COLUMN},
                                                    selection_mode=["single-row", "single-cell"]), cell)
 table_button(view, side_by_side.reset_index(names="KPI"), "kpis-by-channel", key="channels_csv")
 chosen = st.selectbox("KPI to compare", [k for k in COMPARED if KPI_BY_NAME[k].unit != "count"],

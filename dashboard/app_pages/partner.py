@@ -13,7 +13,7 @@ from dashboard import drilldown as drill
 from dashboard.context import current
 from dashboard.downloads import report_buttons
 from dashboard.formatting import fmt, fmt_n, is_missing
-from dashboard.tables import whole_height
+from dashboard.tables import KPI_COLUMN, whole_height
 from etl.defaults import closed_label
 from etl.display import column_name
 from etl.drilldown import drillable
@@ -123,7 +123,7 @@ for by, title in (("team", "By team"), ("week", "By week")):
     frame = breakdown(by)
     # KPIs down the side and one column per group, so nothing is cut off on the right
     event = st.dataframe(frame.set_index(column_name(by)).T, key=f"partner_by_{by}",
-                         height=whole_height(len(HEADLINE)), on_select="rerun",
+                         height=whole_height(len(HEADLINE)), on_select="rerun", column_config={"_index": KPI_COLUMN},
                          selection_mode=["single-row", "single-cell"])
     drill.on_cells(PAGE, f"partner_by_{by}", event, lambda row, column, by=by: breakdown_cell(by, row, column))
 with st.expander("Definitions"):
