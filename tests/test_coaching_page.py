@@ -53,6 +53,11 @@ def test_scorecard_shows_numbers_with_n_and_the_evidence(app, sample_db):  # noq
         assert row[card.columns.get_loc("Handle time n")] == aht.n
     # flagged agents first, sorted as numbers
     assert list(card["flags"]) == sorted(card["flags"], reverse=True)
+    # agents short of contacts, said plainly (it read "3 agents on any measure, 32 on at least one")
+    short = want[want["status"] == "not enough contacts yet"]
+    every = short.groupby("agent").size().eq(want.groupby("agent").size().reindex(short["agent"].unique())).sum()
+    assert any(c.value.endswith(f": {short['agent'].nunique()} agent(s) short on at least one measure, {every} of "
+                                f"them on every measure.") for c in at.caption)
     # independent check of one n against the KPI query: handle-time n is the contacts handled
     con = connect_read_only(sample_db.db_path)
     try:

@@ -138,7 +138,8 @@ if short.empty:
 else:
     none_compared = card.groupby("agent")["status"].agg(lambda s: (s == NOT_ENOUGH).all())
     st.caption(f"Not compared until they reach {settings.coaching_min_contacts} contacts for the measure: "
-               f"{int(none_compared.sum())} agents on any measure, {short['agent'].nunique()} on at least one.")
+               f"{short['agent'].nunique()} agent(s) short on at least one measure, {int(none_compared.sum())} "
+               f"of them on every measure.")
     st.dataframe(pd.DataFrame({"agent": short["agent"].map(view.agent_label), "team": short["team"],
                                "measure": short["measure"], "n": short["n"].astype(int),
                                "needed": settings.coaching_min_contacts}),
