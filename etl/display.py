@@ -16,7 +16,8 @@ import pandas as pd
 
 MISSING = "—"
 CATALOGUE = ("queue", "channel", "item")  # columns holding catalogue ids
-DEFAULT_NAMES = {"voice": "Voice", "chat": "Chat", "sms": "SMS", "app": "App", "(unassigned)": "(unassigned)"}
+DEFAULT_NAMES = {"voice": "Voice", "chat": "Chat", "sms": "SMS", "app": "App", "(unassigned)": "(unassigned)",
+                 "qa_evaluations": "QA evaluations"}  # a file kind (Data quality)
 COLUMN_NAMES = {
     "evaluation_id": "Evaluation", "contact_id": "Contact", "agent": "Agent", "agent_id": "Agent",
     "team": "Team", "site": "Site", "partner": "Partner", "channel": "Channel", "queue": "Queue", "day": "Day",

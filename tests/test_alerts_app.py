@@ -68,8 +68,8 @@ def test_failed_deliveries_are_shown_on_data_quality(app, tmp_path, monkeypatch)
     assert log.claim(path, "harbor-daily", slot, "harbor", slot)
     log.finish(path, "harbor-daily", slot, "failed", 3, None, "recipient refused (SMTP 550)", slot)
     at = run_page(app, "data_quality")
-    failed = frame_with(at, "subscription")
-    assert failed[["subscription", "attempts", "error"]].values.tolist() == [
+    failed = frame_with(at, "Subscription")  # column names in words, as every table
+    assert failed[["Subscription", "Attempts", "Error"]].values.tolist() == [
         ["harbor-daily", 3, "recipient refused (SMTP 550)"]]
 
 

@@ -120,6 +120,9 @@ def test_data_quality_page(app, sample_db):
     assert metric(at, "Unmapped queues") == "1"
     summary = at.dataframe[0].value
     assert summary["Rows"].sum() == quarantined == 7  # 5 bad contact, survey and QA rows + 2 coaching sessions
+    # file kinds in words, not the loader's ids (it read qa_evaluations, coaching_sessions)
+    assert set(summary["File kind"]) == {"Calls", "Coaching sessions", "QA evaluations", "Surveys"}
+    assert set(at.dataframe[-1].value["File kind"]) >= {"Agents", "Calls", "Chats", "QA evaluations", "Queues"}
 
 
 def test_no_warehouse_gives_a_clear_message(tmp_path, users_env, monkeypatch):

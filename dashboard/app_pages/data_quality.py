@@ -35,9 +35,11 @@ summary = view.warehouse("quarantine_summary")
 if summary.empty:
     st.success("No row has been quarantined.")
 else:
-    show_table(summary, key="quarantine_summary", names=names, catalogue=())
+    # file kinds in words ("QA evaluations"), the reason wide enough to read whole
+    show_table(summary, key="quarantine_summary", names=names, catalogue=("kind",),
+               column_config={"Reason": st.column_config.TextColumn("Reason", width="large")})
     with st.expander("Latest quarantined rows (allow-listed columns, identifiers masked, never the patient reference)"):
-        show_table(view.warehouse("quarantine_rows"), key="quarantine_rows", names=names, catalogue=())
+        show_table(view.warehouse("quarantine_rows"), key="quarantine_rows", names=names, catalogue=("kind",))
 
 st.subheader("Failed deliveries")
 failed = deliveries(log_file(view.settings), "failed")
@@ -46,7 +48,7 @@ if failed.empty:
 else:
     st.error(f"{len(failed)} scheduled deliveries failed after every retry; the managers were told by e-mail.",
              icon=":material/mail:")
-    st.dataframe(failed, hide_index=True, key="failed_deliveries")
+    show_table(failed, key="failed_deliveries", names=names, catalogue=())
 
 st.subheader("Load history")
-show_table(view.warehouse("load_history"), key="load_history", names=names, catalogue=())
+show_table(view.warehouse("load_history"), key="load_history", names=names, catalogue=("kind",))
