@@ -10,14 +10,19 @@ from contact_facts
 where day in (select day from day_scope);
 
 create or replace temp view grain_hourly_view as
-with survey_per_contact as (
+with scope_contacts as (
+    -- the ids alone, so the facts are not stored whole for the three readers below
+    select contact_id from scope_facts
+),
+
+survey_per_contact as (
     select
         contact_id,
         count(*) as responses,
         sum(csat) as csat_sum,
         count(*) filter (where csat >= 4) as csat_top2
     from surveys
-    semi join scope_facts f using (contact_id)
+    semi join scope_contacts f using (contact_id)
     group by contact_id
 ),
 
@@ -28,7 +33,7 @@ evaluation as (
         not bool_or(result = 'fail' and list_contains((select critical_items from build_params), item))
             as compliant
     from qa_results
-    semi join scope_facts f using (contact_id)
+    semi join scope_contacts f using (contact_id)
     group by evaluation_id
 ),
 
