@@ -150,8 +150,9 @@ def _write_table(con: duckdb.DuckDBPyConnection, root: Path, table: str, version
     folder = root / table
     with private_umask():
         con.execute(f"copy (select *, {stored.day} as {stored.partition} from ({source})) to {_literal(folder)} "
-                    f"(format parquet, compression zstd, partition_by ({stored.partition}), "
-                    f"filename_pattern {_literal(version + '-{i}')}, overwrite_or_ignore)")
+                    f"(format parquet, compression zstd, compression_level 1, "  # level 1: docs/storage.md
+                    f"partition_by ({stored.partition}), filename_pattern {_literal(version + '-{i}')}, "
+                    f"overwrite_or_ignore)")
     for path in folder.glob(f"{stored.partition}=*/{version}-*.parquet"):
         part = path.parent.name.split("=", 1)[1]
         kept.setdefault(part, []).append(str(path.relative_to(root)))
