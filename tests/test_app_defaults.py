@@ -140,6 +140,10 @@ def test_no_table_on_any_page_shows_none_nan_or_raw_ids(sample_db, users_env, mo
                                        if isinstance(v, str) and not v.startswith(("/", "?", "http")))
                 bad = [w for w in ("None", "nan", "NaT") if re.search(rf"\b{w}\b", text)]
                 bad += [raw for raw in RAW_IDS if raw in text]
+                # a column of plain numbers is numbers, so that it sorts as numbers (not "100.0" above "50.0")
+                bad += [f"numbers as text in {c!r}" for c in frame.columns if frame[c].dtype == object
+                        and frame[c].dropna().map(lambda v: bool(re.fullmatch(r"[+-]?[\d,]+(\.\d+)?", str(v)))).all()
+                        and frame[c].notna().any()]
                 if bad:
                     problems.append((user, title, bad))
     assert problems == []

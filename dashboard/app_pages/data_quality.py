@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.context import current
 from etl.delivery.log import deliveries, log_file
 from dashboard.tables import show_table
-from etl.display import display_name
+from etl.display import CATALOGUE, display_name
 from etl.plain_text import markdown_list
 
 view = current()
@@ -39,7 +39,8 @@ else:
     show_table(summary, key="quarantine_summary", names=names, catalogue=("kind",),
                column_config={"Reason": st.column_config.TextColumn("Reason", width="large")})
     with st.expander("Latest quarantined rows (allow-listed columns, identifiers masked, never the patient reference)"):
-        show_table(view.warehouse("quarantine_rows"), key="quarantine_rows", names=names, catalogue=("kind",))
+        show_table(view.warehouse("quarantine_rows"), key="quarantine_rows", names=names,
+                   catalogue=("kind", *CATALOGUE))  # queue, channel and QA item by display name too
 
 st.subheader("Failed deliveries")
 failed = deliveries(log_file(view.settings), "failed")
