@@ -1,4 +1,6 @@
 -- Incremental: the days in scope are recomputed in every mart (hourly first: the daily marts sum it).
+insert into scope_contacts select contact_id from scope_facts;
+
 delete from kpi_grain_hourly where day in (select day from day_scope);
 
 insert into kpi_grain_hourly select * from grain_hourly_view order by day, hour;

@@ -1,4 +1,6 @@
 -- Full rebuild: the marts are rebuilt whole, ordered by day so date filters skip row groups.
+insert into scope_contacts select contact_id from scope_facts;
+
 create or replace table kpi_grain_hourly as select * from grain_hourly_view order by day, hour;
 
 create or replace table kpi_grain as select * from grain_daily_view order by day;
