@@ -67,8 +67,10 @@ def render(view: View) -> None:
     if view.role == "manager":
         found = notices(view.settings)
         if found:  # shown as table cells (plain text): a message may quote a delivery's file name
-            st.warning(f"{len(found)} load or freshness notice(s) for managers:", icon=":material/warning:")
-            st.dataframe(pd.DataFrame({"notice": [n.message for n in found]}), hide_index=True,
+            many = len(found) != 1
+            st.warning(f"{len(found)} load or freshness notice{'s' if many else ''} for managers:",
+                       icon=":material/warning:")
+            st.dataframe(pd.DataFrame({"Notice": [n.message for n in found]}), hide_index=True,
                          key="alert_notices")
     table = alerts_table(view)
     if table.empty:

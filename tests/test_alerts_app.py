@@ -117,3 +117,12 @@ def _values(y) -> list:
         values = np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"]))
         return [None if np.isnan(v) else float(v) for v in values]
     return list(y)
+
+
+def test_the_managers_notices_are_counted_in_words(app, sample_db):
+    """The sample's latest contact is weeks before the clock: one stale-data notice, said as one (it read
+    "1 load or freshness notice(s)"), under a "Notice" column."""
+    at = run_page(app, "overview")
+    assert [w.value for w in at.warning] == ["1 load or freshness notice for managers:"]
+    (notice,) = frame_with(at, "Notice")["Notice"]
+    assert notice.startswith("the latest contact is ") and "beyond the freshness target of 36 hours" in notice
