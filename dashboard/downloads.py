@@ -1,4 +1,4 @@
-"""Download buttons: each table as a spreadsheet-safe CSV, and the partner report in CSV, XLSX and HTML. Files are
+"""Download buttons: each table as a spreadsheet-safe CSV, and the partner report in CSV, XLSX, HTML and PDF. Files are
 made only when clicked, under the user's scope, and every export is written to the audit log. These buttons are the
 only way a file leaves the app (st.dataframe's own CSV download is off: client.disableDataExport in
 dashboard/.streamlit/config.toml).
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import threading
 import time
 
@@ -21,11 +22,11 @@ from streamlit import runtime
 
 from dashboard.context import View
 from etl import audit
-from etl.reports import neutralise, render, report_data, report_file_name
+from etl.reports import CHROMIUM, neutralise, render, report_data, report_file_name
 from etl.warehouse import connect_read_only
 
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "html": "text/html"}
+        "html": "text/html", "pdf": "application/pdf"}
 
 
 def safe_csv(frame: pd.DataFrame) -> bytes:
@@ -71,9 +72,11 @@ def table_button(view: View, frame: pd.DataFrame, name: str, key: str) -> None:
 
 
 def report_buttons(view: View, partner: str) -> None:
+    """The partner report in CSV, XLSX, HTML and, where headless Chromium is installed to print it, PDF."""
     _expire_downloads(view.settings.download_ttl_seconds)
-    columns = st.columns(3)
-    for column, fmt in zip(columns, ("csv", "xlsx", "html")):
+    formats = ("csv", "xlsx", "html") + (("pdf",) if shutil.which(CHROMIUM) else ())
+    columns = st.columns(len(formats))
+    for column, fmt in zip(columns, formats):
         file_name = report_file_name(partner, view.filters, fmt)
 
         def make(fmt: str = fmt, file_name: str = file_name) -> bytes:

@@ -178,7 +178,7 @@ def test_the_partner_scorecard_offers_the_report_downloads(env):
     at = visit("northwind", "partner")
     # the report files, then the CSV of the contacts drill-down at the page's foot (dashboard/drilldown.py)
     assert [b.label for b in at.download_button] == ["Report (CSV)", "Report (XLSX)", "Report (HTML)",
-                                                     "Download CSV"]
+                                                     "Report (PDF)", "Download CSV"]  # PDF: Chromium installed
     assert at.selectbox(key="scorecard_partner").options == ["Northwind Support"]
 
 

@@ -173,3 +173,21 @@ def test_a_saved_views_delete_button_shows_its_cross(chromium, sample_app):
         assert button.evaluate("b => [...b.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)")
     finally:
         page.close()
+
+
+def test_the_partner_scorecard_hands_over_a_pdf(chromium, sample_app):
+    """Harbor's partner user downloads the report as PDF from the page (only the command line made one)."""
+    server, _ = sample_app
+    page = chromium.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    try:
+        page.goto(f"{server}/partner")
+        log_in(page, "harbor")
+        page.wait_for_selector("h1:has-text('Partner scorecard')", timeout=90_000)
+        settled(page)
+        with page.expect_download(timeout=120_000) as download:
+            page.get_by_role("button", name="Report (PDF)").click()
+        assert download.value.path().read_bytes().startswith(b"%PDF-")
+        assert download.value.suggested_filename.startswith("carekpi-Harbor_BPO-")
+        assert download.value.suggested_filename.endswith(".pdf")
+    finally:
+        page.close()
