@@ -79,7 +79,7 @@ multi_conversations as (
     group by conversation_id
 ),
 
-legs as (
+legs as not materialized (
     -- every leg with its conversation's measures; a conversation of one leg has that leg's own (the same values
     -- the aggregates above give for one row)
     select
@@ -102,12 +102,13 @@ legs as (
     join multi_conversations m using (conversation_id)
 ),
 
-with_next as (
+next_conversation as (
     -- the start of the patient's next inbound conversation (strictly later), short abandons excepted: a window
-    -- frame over the patient's conversations in time order. It runs over the legs: the legs of one conversation
-    -- share its start, so repeating it changes no minimum, and the frame (strictly later) skips its own legs.
+    -- frame over the patient's conversations in time order. It runs over the legs (the legs of one conversation
+    -- share its start, so repeating it changes no minimum, and the frame, strictly later, skips its own legs), with
+    -- only the columns it needs: sorting whole legs spilled 3.4 GB at 10 million contacts.
     select
-        *,
+        contact_id,
         case when conversation_patient is not null then
             min(started_at) filter (where conversation_direction = 'inbound' and not short_abandoned) over (
                 partition by conversation_patient, conversation_reason
@@ -116,6 +117,12 @@ with_next as (
             )
         end as next_at
     from legs
+),
+
+with_next as (
+    select l.*, n.next_at
+    from legs l
+    join next_conversation n using (contact_id)
 ),
 
 attributed as (
