@@ -154,6 +154,7 @@ def format_report(report: LoadReport) -> str:
     for f in report.files:
         lines.append(f"{f.file[-44:]:<44} {f.rows_read:>9} {f.loaded:>9} {f.replaced:>9} {f.quarantined:>11}")
         lines += [f"    {count:>7}  {reason}" for reason, count in f.reasons.items()]
+        lines += [f"    note: {note}" for note in f.notes]
     if report.unmapped_queues:
         lines.append(f"queues not in queues.csv (counted in totals, no partner): {', '.join(report.unmapped_queues)}")
     if report.unknown_agents:

@@ -52,6 +52,7 @@ class FileReport:
     replaced: int = 0
     quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what a mapped source lacked (no records; fields read as empty)
 
 
 @dataclass
@@ -198,7 +199,10 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
                params: dict, timings: dict[str, float], mapping: Mapping | None = None) -> FileReport:
     with _timed(timings, "read csv"):
         quarantine.refuse_early(path, names, params["refuse_share"])
-        rejected = read_raw(con, spec, path, names) if mapping is None else read_mapped(con, mapping, path)
+        if mapping is None:
+            rejected, notes = read_raw(con, spec, path, names), []
+        else:
+            rejected, notes = read_mapped(con, mapping, path)
     with _timed(timings, "staging (validate, type, pseudonymise)"):
         stage(con, spec, params, mapped=mapping is not None)
         quarantine.flag_identifiers(con)
@@ -206,7 +210,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
         quarantine.refuse_mostly_junk(con, path, len(rejected), params["refuse_share"])
         quarantine.store(con, params["load_id"], str(path), spec.table, quarantine.extra_names(path, names),
                          rejected)
-    report = FileReport(file=str(path), kind=spec.table)
+    report = FileReport(file=str(path), kind=spec.table, notes=notes)
     report.rows_read = con.execute("select count(*) from raw_input").fetchone()[0] + len(rejected)
     con.execute("drop table raw_input")  # free its memory before the merge
     with _timed(timings, "merge"):

@@ -3,14 +3,16 @@
 A mapping names the contract table it feeds, how to read the source with DuckDB's own readers (CSV options, or
 JSON: an array, JSON lines or records concatenated with no delimiter as Kinesis Firehose writes them; any of them
 gzipped), the source time zone, reusable named values (`[let]`), and for each contract column a DuckDB SQL
-expression over the source's columns (or a list of them: a composite id). Optional rules quarantine rows by a SQL
-condition with a reason; `[dedupe]` keeps the newest copy of a contact by the vendor's update time, within a delivery
-and across deliveries; `clock_skew_seconds` tolerates clocks that disagree by a second or two; `unknown_agent` keeps
-an answered contact whose agent is not known under a placeholder id. docs/mappings.md explains each. The mapped rows then go through every
-rule of the core (staging, quarantine, merge). The expressions are configuration written by whoever runs the
-load, like a dbt model: they are checked against each source before anything is loaded, and a missing column or
-an invalid expression is reported with the column and the expression named. Data values are never formatted into
-SQL: the source path is a bound parameter.
+expression over the source's columns (or a list of them: a composite id). A JSON key the mapping reads that no
+record holds reads as null, exactly as a null key would (etl/mapping_fields.py); a JSON file without records
+loads none. Optional rules quarantine rows by a SQL condition with a reason; `[dedupe]` keeps the newest copy of a
+contact by the vendor's update time, within a delivery and across deliveries; `clock_skew_seconds` tolerates clocks
+that disagree by a second or two; `unknown_agent` keeps an answered contact whose agent is not known under a
+placeholder id. docs/mappings.md explains each. The mapped rows then go through every rule of the core (staging,
+quarantine, merge). The expressions are configuration written by whoever runs the load, like a dbt model: they
+are checked against each source before anything is loaded, and a missing CSV column or an invalid expression is
+reported with the column and the expression named. Data values are never formatted into SQL: the source path is a
+bound parameter.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from etl import mapping_guard, sqlfiles
 from etl.contract import SPEC_BY_FILE, FileSpec
 from etl.csv_reader import LoadError, RejectedLine
 from etl.mapping_lookups import Lookup, check_names, register
-from etl.mapping_sql import (SRC, compression, no_values_sql, quoted, raw_input_sql, reader, scope_sql,
-                             tolerated_sql, values_sql)
+from etl.mapping_fields import completed, referenced
+from etl.mapping_sql import (RAW, SRC, compression, json_reader, kept, no_values_sql, quoted, raw_input_sql, reader,
+                             scope_sql, tolerated_sql, unnest_step, values_sql)
 from etl.privacy import scrub, scrub_message
 from etl.sandbox import lock_down, readable
 
@@ -154,40 +157,72 @@ VERSIONS = ("create table if not exists mapping_versions (dedupe_key varchar pri
 
 
 class EmptySource(LoadError):
-    """A JSON page whose list of records (its first `unnest` path) is empty or absent: it holds no records."""
+    """A JSON source that holds no records: an empty file, `[]`, or an API page whose list of records (its first
+    `unnest` path) is empty or absent (Genesys answers a query with no results with {"totalHits": 0})."""
 
 
-def _holds_no_records(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path) -> str | None:
-    """The name of the list a page of an API lacks or leaves empty (Genesys answers a query with no results with
-    {"totalHits": 0}), or None when the page holds records (or is no such page)."""
-    s = mapping.source
-    if s.format != "json" or not s.unnest:
-        return None
-    top = s.unnest[0].split(".")[0]
-    page = (f"read_json($path, format = 'auto', records = true, compression = '{compression(path)}', "
-            "sample_size = -1, maximum_object_size = 67108864)")
+def _json_records(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path) -> None:
+    """Temp table ck_records: the JSON source's records as DuckDB reads them. Raise EmptySource when it holds none,
+    LoadError (one line) when its records are not objects with fields."""
+    params = {"path": str(path)}
     try:
-        names = [d[0].lower() for d in con.execute(f"select * from {page} limit 0", {"path": str(path)}).description]
-        if top.lower() not in names:
-            return top
-        (n,) = con.execute(f"select coalesce(sum(json_array_length(to_json({quoted(top)}))), 0) from {page}",
-                           {"path": str(path)}).fetchone()
-    except duckdb.Error:
-        return None  # not a page of records at all: the reader says why
-    return top if n == 0 else None
+        con.execute(f"create or replace temp table ck_records as select * from {json_reader(mapping, path)}", params)
+    except duckdb.BinderException as exc:
+        if "non-record JSON" not in str(exc):
+            raise
+        objects = (f"read_json_objects($path, format = 'auto', compression = '{compression(path)}', "
+                   "maximum_object_size = 67108864)")
+        n, empty = con.execute(f"select count(*), count(*) filter (json::varchar = '{{}}') from {objects}",
+                               params).fetchone()
+        if n == 0:
+            raise EmptySource(f"{path}: holds no records (the file is empty or an empty list)") from None
+        if n == empty and mapping.source.unnest:
+            raise EmptySource(f"{path}: holds no records (its {_top(mapping)} list is empty or absent)") from None
+        if n == empty:
+            raise LoadError(f"{path}: its {n} record(s) are all empty objects ({{}}), with no field to map") from None
+        raise LoadError(f"{path}: cannot be read as {mapping.source.format} (its records are not JSON objects)") from None
+    if mapping.source.format == "json" and mapping.source.unnest:
+        top = _top(mapping)
+        names = {name.lower() for name in con.sql("select * from ck_records").columns}
+        if top.lower() not in names or con.execute(
+                f"select coalesce(sum(len({quoted(top)})), 0) from ck_records").fetchone()[0] == 0:
+            raise EmptySource(f"{path}: holds no records (its {top} list is empty or absent)")
 
 
-def open_source(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path, limit: int | None = None) -> None:
-    """Temp table source_rows: the source file's records (the first `limit` only, when given), numbered from 1.
-    Raise EmptySource for an API page whose list of records is empty or absent."""
-    empty = _holds_no_records(con, mapping, path)
-    if empty:
-        raise EmptySource(f"{path}: holds no records (its {empty} list is empty or absent)")
+def _top(mapping: Mapping) -> str:
+    return mapping.source.unnest[0].split(".")[0]
+
+
+def _json_source_sql(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> tuple[str, list[str]]:
+    """The records of ck_records unnested, with the raw record as JSON, every field the mapping reads present
+    (etl/mapping_fields.py: absent = null) and [source] keep applied; with the fields supplied as empty."""
+    wanted = referenced(mapping)
+    sql, supplied = "ck_records", []
+    for step in mapping.source.unnest:
+        sql, added = completed(con, sql, {tuple(step.split("."))})  # a list no record holds unnests to no rows
+        sql, supplied = unnest_step(sql, step), supplied + added
+    sql = f"(select to_json(r)::varchar as {RAW}, * from {sql} r)"
+    sql, added = completed(con, sql, wanted)
+    return kept(mapping.source, sql), sorted(set(supplied + added))
+
+
+def open_source(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path, limit: int | None = None) -> list[str]:
+    """Temp table source_rows: the source file's records (the first `limit` only, when given), numbered from 1,
+    each with its raw text. Return the fields the mapping reads that no record of a JSON source holds (read as
+    empty, exactly like a field that is null in every record). Raise EmptySource for a JSON source without records."""
     sqlfiles.run(con, "mapping_macros.sql")  # named functions expressions may call
-    register(con, mapping.lookups, path, reader(mapping, path))  # lookup_<name>() from the lists beside the source
+    if mapping.source.format == "csv":
+        sql, supplied, params = f"(select to_json(r)::varchar as {RAW}, * from {reader(mapping, path)} r)", [], {
+            "path": str(path)}
+    else:
+        _json_records(con, mapping, path)
+        (sql, supplied), params = _json_source_sql(con, mapping), {}
+    register(con, mapping.lookups, path, sql)  # lookup_<name>() from the lists beside the source (or the source)
     cap = f" limit {int(limit)}" if limit is not None else ""
     con.execute(f"create or replace temp table source_rows as select row_number() over () as {SRC}, * "
-                f"from {reader(mapping, path)}{cap}", {"path": str(path)})
+                f"from {sql}{cap}", params)
+    con.execute("drop table if exists ck_records")
+
     def columns() -> set[str]:  # DuckDB names are case-insensitive: Transfers hides TRANSFERS
         return {name.lower() for (name,) in con.execute("select column_name from (describe source_rows)").fetchall()}
 
@@ -199,6 +234,7 @@ def open_source(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path, li
     if clashes:
         raise LoadError(f"{path}: [let] names that are also source columns: {', '.join(clashes)} "
                         "(choose other names)")
+    return supplied
 
 
 def check(mapping: Mapping, sources: list[Path]) -> None:
@@ -241,18 +277,21 @@ def _first_line(exc: Exception) -> str:
 
 
 def read_mapped(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path,
-                limit: int | None = None) -> list[RejectedLine]:
+                limit: int | None = None) -> tuple[list[RejectedLine], list[str]]:
     """Fill temp table raw_input (rec_no, line_no, every contract column as text, _raw_text, _rule_reason,
     _dedupe_key, _version) from one source (its first `limit` records only, when given) through the mapping;
-    return the lines the reader could not parse."""
+    return the lines the reader could not parse, and notes for the load report (a source without records; the
+    fields no record holds, read as empty)."""
     con.execute("drop table if exists ck_reject_errors")
     con.execute("drop table if exists ck_reject_scans")
     con.execute(VERSIONS)
     try:
-        open_source(con, mapping, path, limit)
+        supplied = open_source(con, mapping, path, limit)
         mapped = tolerated_sql(mapping, values_sql(mapping))
-    except EmptySource:
-        mapped = no_values_sql(mapping)  # an API page without records: read as none
+        notes = [f"fields no record holds, read as empty: {', '.join(supplied)}"] if supplied else []
+    except EmptySource as exc:
+        mapped = no_values_sql(mapping)  # an empty file or an API page without records: read as none
+        notes = [str(exc).removeprefix(f"{path}: ")]
     con.execute("create or replace temp table mapped_rows as " + mapped)
     line_offset = 1 + mapping.source.skip if mapping.source.format == "csv" and mapping.source.header else 0
     con.execute("create or replace temp table raw_input as " + raw_input_sql(mapping, line_offset))
@@ -263,4 +302,4 @@ def read_mapped(con: duckdb.DuckDBPyConnection, mapping: Mapping, path: Path,
                 "select line, any_value(error_type), any_value(csv_line) from ck_reject_errors group by line "
                 "order by line").fetchall():
             rejected.append(RejectedLine(int(line), f"unreadable row ({error_type.lower()})", scrub(text or "")))
-    return rejected
+    return rejected, notes

@@ -70,7 +70,8 @@ def check_names(lookups: dict[str, Lookup]) -> None:
 def register(con: duckdb.DuckDBPyConnection, lookups: dict[str, Lookup], source: Path,
              source_reader: str | None = None) -> None:
     """Define lookup_<name>(key) on the connection from the lookup files beside one source file, or from the source
-    itself (read by `source_reader`, the mapping's reader over $path) for an in_source lookup."""
+    itself (read by `source_reader`, the mapping's reader over $path, or over the records already read) for an
+    in_source lookup."""
     for name, lookup in lookups.items():
         table = f"ck_lookup_{name}"
         path = Path(source) if lookup.in_source else Path(source).parent / lookup.file
@@ -86,7 +87,8 @@ def register(con: duckdb.DuckDBPyConnection, lookups: dict[str, Lookup], source:
                 _quoted(lookup.key), _quoted(lookup.value))
             try:
                 con.execute(f"create or replace temp table {table} as select ({key})::varchar as k, "
-                            f"min(({value})::varchar) as v from {rows or reader} group by all", {"path": str(path)})
+                            f"min(({value})::varchar) as v from {rows or reader} group by all",
+                            {"path": str(path)} if "$path" in reader else {})
             except duckdb.Error as exc:
                 first = str(exc).strip().splitlines()[0]
                 raise LoadError(f"{path}: lookup {name} cannot be read ({first})") from None

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from etl import sqlfiles
 from etl.csv_reader import LoadError
 from etl.mapping import Mapping, check, load_mapping, open_source, read_mapped
-from etl.mapping_sql import SRC, scope_sql, tolerated_sql, values_sql
+from etl.mapping_sql import RAW, SRC, scope_sql, tolerated_sql, values_sql
 from etl.privacy import FREE_TEXT, MASK, scrub
 from etl.sandbox import lock_down, readable
 from etl.settings import Settings, load_settings
@@ -46,6 +46,7 @@ class Preview:
     values: list[tuple[str, str, list[str]]]  # (what, expression, first values, masked)
     quarantined: list[tuple[int, str]] = field(default_factory=list)  # (line or record number, reason)
     unit: str = "record"  # what the numbers count: CSV lines or JSON records
+    absent: list[str] = field(default_factory=list)  # fields the mapping reads that no record holds (read as empty)
 
 
 def preview(mapping: Mapping, source: Path, settings: Settings, rows: int = 20) -> Preview:
@@ -54,9 +55,10 @@ def preview(mapping: Mapping, source: Path, settings: Settings, rows: int = 20) 
     con = duckdb.connect()
     lock_down(con, readable([source], mapping))
     try:
-        open_source(con, mapping, source, limit=rows)
+        absent = open_source(con, mapping, source, limit=rows)
         columns = [(name, kind) for name, kind in con.execute(
-            f"select column_name, column_type from (describe source_rows) where column_name <> '{SRC}'").fetchall()]
+            f"select column_name, column_type from (describe source_rows) where column_name not in ('{SRC}', '{RAW}')"
+        ).fetchall() if name not in absent]
         lets = _first(con, scope_sql(mapping))  # as text, as the load reads them
         mapped = _first(con, tolerated_sql(mapping, values_sql(mapping)))
         patients = _patients(con, mapping)
@@ -77,7 +79,7 @@ def preview(mapping: Mapping, source: Path, settings: Settings, rows: int = 20) 
     finally:
         con.close()
     unit = "line" if mapping.source.format == "csv" else "record"
-    return Preview(mapping.name, mapping.table, str(source), records, columns, values, quarantined, unit)
+    return Preview(mapping.name, mapping.table, str(source), records, columns, values, quarantined, unit, absent)
 
 
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?")
@@ -132,7 +134,7 @@ def _quarantined(con: duckdb.DuckDBPyConnection, mapping: Mapping, source: Path,
     sqlfiles.run(con, "schema.sql")
     sqlfiles.run(con, "schema_contacts.sql")  # the contacts table the staging checks read (the table store's template)
     sqlfiles.run(con, "macros.sql")
-    rejected = read_mapped(con, mapping, source, limit=rows)
+    rejected, _ = read_mapped(con, mapping, source, limit=rows)
     params = load_parameters(settings, mapping, dt.datetime.now(dt.UTC).replace(tzinfo=None))
     stage(con, mapping.spec, {**params, "load_id": 0}, mapped=True)
     found = [(r.line_no, r.reason) for r in rejected]
@@ -144,6 +146,8 @@ def format_preview(p: Preview) -> str:
     lines = [f"mapping {p.mapping} -> {p.table}: {p.source}, first {p.records} record(s); nothing is written", "",
              f"columns found ({len(p.columns)}):"]
     lines += [f"  {name}  {kind if len(kind) <= 70 else kind[:69] + '…'}" for name, kind in p.columns]
+    if p.absent:
+        lines.append(f"fields the mapping reads that no record holds (read as empty, as a null): {', '.join(p.absent)}")
     lines += ["", f"values (first {SHOWN} records):"]
     for what, expression, values in p.values:
         flat = " ".join(expression.split())

@@ -34,36 +34,39 @@ def compression(path: Path) -> str:
         return "gzip" if handle.read(2) == GZIP_MAGIC else "none"
 
 
-def reader(mapping: Mapping, path: Path) -> str:
-    """The DuckDB table function that reads one source file ($path): CSV every column as text; JSON keeps its types.
-    `jsonl` reads records one after another, whether each is on its own line (JSON lines) or they follow each other
-    with no delimiter at all (Kinesis Firehose's default S3 output)."""
+def json_reader(mapping: Mapping, path: Path) -> str:
+    """DuckDB's JSON reader over one source file ($path), keeping the JSON's types. `jsonl` reads records one after
+    another, whether each is on its own line (JSON lines) or they follow each other with no delimiter at all
+    (Kinesis Firehose's default S3 output); `json` an array of records, or an API page (one object holding the array
+    of records, e.g. {"conversations": [...]}) when the mapping unnests."""
     s = mapping.source
-    packed = compression(path)
-    if s.format == "csv":
-        options = {"delim": s.delimiter, "quote": s.quote, "escape": s.escape, "encoding": s.encoding,
-                   "compression": packed}
-        text = ", ".join(f"{k} = {literal(v)}" for k, v in options.items())
-        return (f"read_csv($path, header = {str(s.header).lower()}, skip = {int(s.skip)}, all_varchar = true, "
-                f"{text}, store_rejects = true, rejects_table = 'ck_reject_errors', "
-                f"rejects_scan = 'ck_reject_scans')")
-    fmt = "unstructured" if s.format == "jsonl" else "array"
-    if s.unnest and s.format == "json":
-        fmt = "auto"  # an API page is one object holding the array (e.g. {"conversations": [...]})
-    return unnested(s, f"read_json($path, format = '{fmt}', records = true, compression = '{packed}', "
-                       "sample_size = -1, maximum_object_size = 67108864)")
+    fmt = "unstructured" if s.format == "jsonl" else "auto" if s.unnest else "array"
+    return (f"read_json($path, format = '{fmt}', records = true, compression = '{compression(path)}', "
+            "sample_size = -1, maximum_object_size = 67108864)")
 
 
-def unnested(s, reader_sql: str) -> str:
-    """The reader with one row per element of each [source] unnest path, the element in a column named after the
-    path's last part (replacing a top-level list of the same name), filtered by [source] keep."""
-    sql = f"select * from {reader_sql}"
-    for path in s.unnest:
-        parts = path.split(".")
-        column, source = f'"{parts[-1]}"', ".".join(f'"{part}"' for part in parts)
-        sql = (f"select * replace (unnest({source}) as {column}) from ({sql})" if len(parts) == 1
-               else f"select *, unnest({source}) as {column} from ({sql})")
-    return f"({sql}) where ({s.keep})" if s.keep else f"({sql})"
+def reader(mapping: Mapping, path: Path) -> str:
+    """The DuckDB table function that reads one CSV source file ($path), every column as text."""
+    s = mapping.source
+    options = {"delim": s.delimiter, "quote": s.quote, "escape": s.escape, "encoding": s.encoding,
+               "compression": compression(path)}
+    text = ", ".join(f"{k} = {literal(v)}" for k, v in options.items())
+    return (f"read_csv($path, header = {str(s.header).lower()}, skip = {int(s.skip)}, all_varchar = true, "
+            f"{text}, store_rejects = true, rejects_table = 'ck_reject_errors', rejects_scan = 'ck_reject_scans')")
+
+
+def unnest_step(sql: str, path: str) -> str:
+    """One row per element of the list at `path`, the element in a column named after the path's last part
+    (replacing a top-level list of the same name)."""
+    parts = path.split(".")
+    column, source = f'"{parts[-1]}"', ".".join(f'"{part}"' for part in parts)
+    return (f"(select * replace (unnest({source}) as {column}) from {sql})" if len(parts) == 1
+            else f"(select *, unnest({source}) as {column} from {sql})")
+
+
+def kept(s, sql: str) -> str:
+    """The rows [source] keep chooses (all without it)."""
+    return f"(select * from {sql} where ({s.keep}))" if s.keep else sql
 
 
 def quoted(name: str) -> str:
@@ -85,7 +88,7 @@ def expression(value: str | list[str]) -> str:
 def lets(mapping: Mapping) -> list[str]:
     """CTEs l0..ln: the source rows, then one more named value per `[let]` entry (in the order written, so a let
     may use the ones before it)."""
-    ctes = [f"l0 as (select *, to_json(source_rows)::varchar as {RAW} from source_rows)"]
+    ctes = [f"l0 as (select * from source_rows)"]
     for i, (name, expr) in enumerate(mapping.let.items(), start=1):
         ctes.append(f"l{i} as (select *, ({expr}) as {quoted(name)} from l{i - 1})")
     return ctes

@@ -95,12 +95,24 @@ def test_preview_reads_only_the_first_rows(tmp_path, capsys):
 
 
 def test_preview_of_a_broken_mapping_is_one_clear_line(tmp_path, capsys):
-    (tmp_path / "bad.toml").write_text(MAPPING.replace('queue = "Queue.Name"', 'queue = "Queue.Nme"'))
+    # a field read as a nested object that is text (Queue.Name is a string): DuckDB cannot bind it
+    (tmp_path / "bad.toml").write_text(MAPPING.replace('queue = "Queue.Name"', 'queue = "Queue.Name.First"'))
     (tmp_path / "ctr.jsonl").write_text(json.dumps(record(1)))
     status = main(["mapping", "preview", "--mapping", str(tmp_path / "bad.toml"), str(tmp_path / "ctr.jsonl")])
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1
-    assert "column queue: expression 'Queue.Nme' does not work here" in err
+    assert "column queue: expression 'Queue.Name.First' does not work here" in err
+
+
+def test_preview_names_a_field_no_record_holds(tmp_path, capsys):
+    # JSON leaves out what has no value, so a field no record holds reads as empty (as a null); the preview names
+    # it, which is also how a misspelt field shows
+    (tmp_path / "bad.toml").write_text(MAPPING.replace('queue = "Queue.Name"', 'queue = "Queue.Nme"'))
+    (tmp_path / "ctr.jsonl").write_text(json.dumps(record(1)))
+    status = main(["mapping", "preview", "--mapping", str(tmp_path / "bad.toml"), str(tmp_path / "ctr.jsonl")])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "fields the mapping reads that no record holds (read as empty, as a null): Queue.Nme" in out
 
 
 def test_preview_of_a_built_in_mapping_on_its_vendor_example(capsys):
