@@ -91,3 +91,12 @@ def comparison(filters: Filters, last_day: dt.date | None) -> Comparison:
 def measures_for(filters: Filters, names) -> list[str]:
     """`names` without the queue measures when agents are selected (they mean nothing for an agent)."""
     return [n for n in names if not (filters.agents and n in QUEUE_MEASURES)]
+
+
+DAILY_UP_TO = 45  # charts over time are daily up to this many days, weekly beyond (one week by week is one dot)
+
+
+def trend_period(filters: Filters) -> str:
+    """The period of a chart over time: "day" for a period of up to DAILY_UP_TO days, "week" beyond. Every chart by
+    week (Channels' mix, Quality's pass rate by item, the report's trends) uses it, so a one-week period draws days."""
+    return "day" if (filters.date_to - filters.date_from).days < DAILY_UP_TO else "week"

@@ -28,7 +28,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from etl import views
-from etl.defaults import closed_label, fcr_closed_through, fcr_filters, period_label
+from etl.defaults import closed_label, fcr_closed_through, fcr_filters, period_label, trend_period
 from etl.kpis import KPI_BY_NAME, Filters, Kpi, Scope, all_kpis, kpi_table
 from etl.settings import Settings
 from etl.targets import STATUS_WORDS, status
@@ -66,7 +66,7 @@ class ReportData:
     settings: Settings
     fcr_period: Filters | None = None  # the closed-window period the summary's FCR is over, when moved
     trend: pd.DataFrame | None = None  # kpi_table by `trend_by`, for the charts (None: `weekly`)
-    trend_by: str = "week"  # day for a period of up to TREND_DAYS days (one or two weeks drew single dots)
+    trend_by: str = "week"  # day for a period of up to DAILY_UP_TO days (one or two weeks drew single dots)
     fcr_trend: pd.DataFrame | None = None  # FCR's trend over `fcr_period`
 
     def filter_summary(self) -> dict[str, str]:
@@ -104,7 +104,7 @@ def report_data(con: duckdb.DuckDBPyConnection, partner: str, filters: Filters, 
     if fcr_period is not None:
         rows.loc[rows["section"].isin(["summary", "by team"]) & (rows["kpi"] == "fcr_rate"), "label"] = \
             closed_label(KPI_BY_NAME['fcr_rate'].label, fcr_period)
-    trend_by = "day" if (filters.date_to - filters.date_from).days < TREND_DAYS else "week"
+    trend_by = trend_period(filters)
     trend = kpi_table(con, mine, ("day",), settings, scope) if trend_by == "day" else weekly
     fcr_trend = kpi_table(con, fcr_period, (trend_by,), settings, scope) if fcr_period is not None else None
     return ReportData(partner, filters, dt.datetime.now(dt.UTC).replace(microsecond=0), rows, weekly, settings,
@@ -112,7 +112,6 @@ def report_data(con: duckdb.DuckDBPyConnection, partner: str, filters: Filters, 
 
 
 FCR_COLUMNS = ["fcr_rate", "fcr_rate_num", "fcr_rate_den"]
-TREND_DAYS = 46  # the report's trends are daily up to 45 days (as on Channels), weekly beyond
 
 
 def closed_fcr(con: duckdb.DuckDBPyConnection, summary: pd.DataFrame, filters: Filters, settings: Settings,

@@ -160,3 +160,15 @@ def test_overview_drills_from_a_kpi_to_its_contacts(app, sample_db):
     assert (shown["Counts"] == "yes").sum() == int(want["abandon_rate_num"])
     assert set(shown.loc[shown["Counts"] == "yes", "Outcome"]) == {"abandoned"}
     assert not any("patient" in c.lower() for c in shown.columns)
+
+
+def test_quality_pass_rate_by_item_draws_days_for_a_one_week_period(app, sample_db):
+    """The default period (last 7 days) by week was one column of single dots: it is drawn day by day."""
+    filters, _ = default_filters(sample_db)
+    at = run_page(app, "quality")
+    spec = next(json.loads(e.proto.spec) for e in at.get("plotly_chart") if chart_title(e) == "QA pass rate by item")
+    days = {str(x)[:10] for trace in spec["data"] for x in trace["x"]}
+    want = {str(d) for d in table(sample_db, filters, by=("day",))["day"]}
+    assert len(want) == 7 and days == want
+    assert spec["layout"]["xaxis"]["title"]["text"] == "day"
+    assert all(len(trace["x"]) == 7 for trace in spec["data"])  # a line per item, a point per day

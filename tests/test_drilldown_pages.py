@@ -109,7 +109,7 @@ def test_channels_a_cell_a_bar_and_a_mix_point(example_app, click):
     assert at.selectbox(key="drill_kpi").value == "contacts_offered" and counted(at) == {"M1": "yes"}
 
 
-def test_quality_an_items_row_cell_bar_and_week(example_app, click):
+def test_quality_an_items_row_cell_bar_and_day(example_app, click):
     """E1 on C1 (team T1): identity verified pass, minimum necessary FAIL; E2 on C5 (T2): identity verified pass,
     documentation complete FAIL. Grid rows are the catalogue's items in order."""
     at = example_app("quality")
@@ -120,7 +120,8 @@ def test_quality_an_items_row_cell_bar_and_week(example_app, click):
     assert counted(at) == {"C5": "yes"}
     click("qa_items", x=100.0, y="Identity verified (critical)")
     assert counted(example_app("quality")) == {"C1": "yes", "C5": "yes"}
-    click("qa_trend", x="2026-01-05", y=0.0)  # curve 0: Documentation complete (names sorted), week of 5 Jan
+    # curve 0: Documentation complete (names sorted) on 6 Jan (C5's day; a month's trend is drawn day by day)
+    click("qa_trend", x="2026-01-06", y=0.0)
     assert counted(example_app("quality")) == {"C5": "no"}
 
 

@@ -13,7 +13,7 @@ from dashboard.context import current
 from dashboard.downloads import table_button
 from dashboard.formatting import fmt
 from dashboard.tables import KPI_COLUMN, whole_height
-from etl.defaults import closed_label
+from etl.defaults import closed_label, trend_period
 from etl.display import display_name
 from etl.drilldown import drillable
 from etl.kpis import KPI_BY_NAME
@@ -29,8 +29,7 @@ if by_channel.empty:
     st.info("No contacts match these filters in this period.")
     st.stop()
 
-days = (view.filters.date_to - view.filters.date_from).days + 1
-period = "day" if days <= 45 else "week"
+period = trend_period(view.filters)
 mix = view.kpis(by=(period, "channel"))
 names = view.settings.display_names
 shown_channels = {c: display_name(c, names) for c in sorted(set(mix["channel"]) | set(by_channel["channel"]))}

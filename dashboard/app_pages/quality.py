@@ -1,7 +1,8 @@
-"""Quality & compliance: pass rate per QA item and its trend, by team and partner, critical failures, coverage,
-and the evaluations behind a failing item (contact id, agent, date, items failed; never a patient identifier).
-An item's bar, a point of its trend (the week), a row of the by-team or by-partner grids (the item) or a cell (the
-item for that team or partner) opens the contacts evaluated on it, the failed ones first (dashboard/drilldown.py)."""
+"""Quality & compliance: pass rate per QA item and its trend (daily up to 45 days, weekly beyond), by team and
+partner, critical failures, coverage, and the evaluations behind a failing item (contact id, agent, date, items
+failed; never a patient identifier). An item's bar, a point of its trend (the day or week), a row of the by-team or
+by-partner grids (the item) or a cell (the item for that team or partner) opens the contacts evaluated on it, the
+failed ones first (dashboard/drilldown.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dashboard.context import current
 from dashboard.downloads import table_button
 from dashboard.formatting import fmt
 from dashboard.tables import show_table
+from etl.defaults import trend_period
 from etl.display import display_name
 from etl.drilldown import qa_item_kpi
 from etl.kpis import KPI_BY_NAME
@@ -75,14 +77,16 @@ with left:
                                                          kpi=qa_item_kpi(bar_items[point["y"]]))
                     if point.get("y") in bar_items else None)
 with right:
-    weekly = item_frame(view.kpis(by=("week",)), ["week"]).dropna(subset=["rate"])
-    weekly["item"] = weekly["item"].map(lambda i: display_name(i, names))
-    trend = charts.qa_trend_chart(weekly, x="week")
+    period = trend_period(view.filters)  # days for a short period: one week by week was a column of dots
+    over_time = item_frame(view.kpis(by=(period,)), [period]).dropna(subset=["rate"])
+    over_time["item"] = over_time["item"].map(lambda i: display_name(i, names))
+    trend = charts.qa_trend_chart(over_time, x=period)
     drill.on_points(PAGE, "qa_trend", st.plotly_chart(trend, key="qa_trend", on_select="rerun",
                                                       selection_mode="points"), trend,
                     lambda name, point: drill.Narrowing.period(
-                        f"{item_label(line_items[name])}, week of {str(point['x'])[:10]}", point["x"], days=7,
-                        kpi=qa_item_kpi(line_items[name])) if name in line_items else None)
+                        f"{item_label(line_items[name])}, {'week of ' if period == 'week' else ''}{str(point['x'])[:10]}", point["x"],
+                        days=1 if period == "day" else 7, kpi=qa_item_kpi(line_items[name]))
+                    if name in line_items else None)
 
 st.subheader("By team and partner")
 for dim in ("team", "partner"):
