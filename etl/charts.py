@@ -90,19 +90,30 @@ def kpi_trend_chart(frame: pd.DataFrame, kpi: Kpi, target: Target | None, x: str
 LIMIT_COLOR = "#6d4c41"
 
 
+def _whole_days(days: pd.Series, values: pd.Series) -> tuple[list, list]:
+    """A step per day across its whole width, from half a day before its centre to half a day after (the date
+    axis's range, _period_span): Plotly's "hvh" steps stopped at the first and last days' centres."""
+    half = pd.Timedelta(hours=12)
+    xs, ys = [], []
+    for day, value in zip(pd.to_datetime(days), values):
+        xs += [day - half, day + half]
+        ys += [value, value]
+    return xs, ys
+
+
 def with_control_limits(fig: go.Figure, frame: pd.DataFrame, limits: pd.DataFrame, kpi: Kpi,
                         chart: str) -> go.Figure:
-    """Add control limits to a daily trend: the lower and upper limits as dotted steps (NaN where the same-weekday
-    history is too short) and a red ring on each day outside them. `limits` has day, centre, lower, upper
-    (etl.alerts.limits.daily_limits); `chart` names it in the legend ("p" or "individuals")."""
+    """Add control limits to a daily trend: the lower and upper limits as dotted steps each a whole day wide (NaN
+    where the same-weekday history is too short) and a red ring on each day outside them. `limits` has day, centre,
+    lower, upper (etl.alerts.limits.daily_limits); `chart` names it in the legend ("p" or "individuals")."""
     shown = limits[limits["day"].isin(set(frame["day"]))]
     if shown[["lower", "upper"]].notna().any().any():
         name = "p-chart limits (same weekday)" if chart == "p" else "individuals-chart limits (same weekday)"
         for column, legend in (("upper", True), ("lower", False)):
-            fig.add_trace(go.Scatter(x=shown["day"], y=scale(kpi, shown[column]), mode="lines", name=name,
-                                     legendgroup="limits", showlegend=legend, line=dict(color=LIMIT_COLOR,
-                                     dash="dot", width=1, shape="hvh"), connectgaps=False,
-                                     hovertemplate=f"{column} limit %{{y:.1f}}<extra></extra>"))
+            xs, ys = _whole_days(shown["day"], scale(kpi, shown[column]))
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, legendgroup="limits", showlegend=legend,
+                                     line=dict(color=LIMIT_COLOR, dash="dot", width=1), connectgaps=False,
+                                     hoverinfo="skip"))  # not clickable: an edge's x is the day before
         merged = frame[["day", kpi.name]].merge(shown, on="day")
         out = merged[(merged[kpi.name] < merged["lower"]) | (merged[kpi.name] > merged["upper"])]
         fig.add_trace(go.Scatter(x=out["day"], y=scale(kpi, out[kpi.name]), mode="markers", name="outside limits",
@@ -150,12 +161,16 @@ def channel_mix_chart(frame: pd.DataFrame, x: str = "day") -> go.Figure:
 
 
 def kpi_by_channel_chart(frame: pd.DataFrame, kpi: Kpi, target: Target | None) -> go.Figure:
-    """One bar per channel for a KPI, coloured by channel."""
+    """One bar per channel for a KPI, coloured by channel; the target a dashed line across the whole plot."""
     fig = go.Figure(go.Bar(x=frame["channel"], y=scale(kpi, frame[kpi.name]),
                            marker_color=[channel_color(c) for c in frame["channel"]], name=kpi.label))
     if target is not None and len(frame):
-        _target_trace(fig, [frame["channel"].iloc[0], frame["channel"].iloc[-1]],
-                      target.value * 100 if kpi.unit == "rate" else target.value)
+        level = target.value * 100 if kpi.unit == "rate" else target.value
+        # across the whole plot, bars' edges included (a trace between categories stops at the bars' centres)
+        fig.add_shape(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=level, y1=level,
+                      line=dict(color=TARGET_COLOR, dash="dash"))
+        fig.add_trace(go.Scatter(x=frame["channel"].iloc[:1], y=[level], mode="lines", name="target",
+                                 hoverinfo="skip", line=dict(color=TARGET_COLOR, dash="dash")))  # legend, y range
     return _layout(fig, f"{kpi.label} by channel", "channel", f"{kpi.label} ({UNIT_TITLES[kpi.unit]})")
 
 

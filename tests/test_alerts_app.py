@@ -89,7 +89,7 @@ def test_control_limits_on_a_daily_trend():
     # Monday 65 % < 65.58 %, the lower limit from 5 Mondays at 80/100 (tests/test_alerts.py works it out)
     assert list(ringed.x) == ["2026-01-05"] and list(ringed.y) == [65.0]
     assert upper.y[-1] == pytest.approx(91.56, abs=0.005) and lower.y[-1] == pytest.approx(65.58, abs=0.005)
-    assert len(upper.x) == len(shown)  # every day shown has 4 same weekdays before it
+    assert len(upper.x) == 2 * len(shown)  # a step per day (its start and end): every day has 4 weekdays before
 
 
 def test_every_daily_trend_on_the_overview_draws_its_control_limits(app):

@@ -115,3 +115,35 @@ def test_etl_never_imports_the_dashboard():
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "dashboard"]
     assert offenders == []
+
+
+def test_the_channel_bars_target_spans_the_whole_plot():
+    """A target trace between the first and last categories stopped at those bars' centres."""
+    frame = pd.DataFrame({"channel": ["Voice", "Chat", "SMS"], "service_level": [0.7, 0.85, 0.9]})
+    fig = charts.kpi_by_channel_chart(frame, KPI_BY_NAME["service_level"], Target(value=0.8))
+    (line,) = fig.layout.shapes
+    assert (line.xref, line.x0, line.x1, line.y0, line.y1) == ("x domain", 0, 1, 80.0, 80.0)
+    assert line.line.dash == "dash" and line.line.color == charts.TARGET_COLOR
+    bars, legend = fig.data
+    assert list(bars.y) == [70.0, 85.0, 90.0]
+    assert (legend.name, list(legend.y), legend.hoverinfo) == ("target", [80.0], "skip")  # in the legend only
+    assert charts.kpi_by_channel_chart(frame, KPI_BY_NAME["service_level"], None).layout.shapes == ()
+
+
+def test_control_limit_steps_are_a_whole_day_wide():
+    """Plotly's "hvh" steps were half a day wide at the first and last days; each day's step spans its day."""
+    frame = pd.DataFrame({"day": ["2026-01-05", "2026-01-06", "2026-01-07"], "service_level": [0.75, 0.5, 0.9],
+                          "service_level_num": [75, 50, 90], "service_level_den": [100, 100, 100]})
+    limits = pd.DataFrame({"day": frame["day"], "centre": [0.8] * 3, "lower": [0.6, 0.62, None],
+                           "upper": [0.95, 0.97, None]})
+    kpi = KPI_BY_NAME["service_level"]
+    fig = charts.with_control_limits(charts.kpi_trend_chart(frame, kpi, None), frame, limits, kpi, "p")
+    upper, lower, ringed = fig.data[1:]
+    assert [str(x) for x in lower.x] == ["2026-01-04 12:00:00", "2026-01-05 12:00:00", "2026-01-05 12:00:00",
+                                         "2026-01-06 12:00:00", "2026-01-06 12:00:00", "2026-01-07 12:00:00"]
+    assert [round(v, 6) for v in lower.y[:4]] == [60.0, 60.0, 62.0, 62.0]
+    assert all(pd.isna(v) for v in lower.y[4:])  # no limit on the 7th: a gap, not a step
+    assert [round(v, 6) for v in upper.y[:4]] == [95.0, 95.0, 97.0, 97.0]
+    # the steps reach the axis's edges: half a day before the first day and after the last
+    assert [str(x) for x in fig.layout.xaxis.range] == [str(lower.x[0]), str(lower.x[-1])]
+    assert list(ringed.x) == ["2026-01-06"]  # 50 % < 62 %
