@@ -210,7 +210,7 @@ def contacts_section(view: View, filters: Filters, page: str, kpis: tuple[str, .
                             if isinstance(found, str) else None))
     shown = shown[[c for c in COLUMNS if c in shown and shown[c].notna().any()]]
     show_table(shown, key="drill_contacts", names=names,
-               column_config={"Counts": st.column_config.TextColumn(f"In the numerator of {label(kpi).lower()}")})
+               column_config={"Counts": st.column_config.TextColumn(f"In the numerator of {label(kpi, names).lower()}")})
     st.caption(_shown_count(view, kpi, chosen, len(rows), narrowing.hour if narrowing else None))
     # the CSV holds the rows shown, queues and channels by the names on screen, a missing value empty
     named = {c: shown[c].map(lambda v: display_name(v, names) if isinstance(v, str) else v)

@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from etl import sqlfiles
+from etl.display import display_name
 from etl.kpis import KPI_BY_NAME, Filters, Scope, query_params
 from etl.settings import Settings
 
@@ -82,6 +83,7 @@ def kpi_contacts(con: duckdb.DuckDBPyConnection, kpi: str, filters: Filters, set
     return sqlfiles.query(con, "queries/kpi_contacts.sql", params)
 
 
-def label(kpi: str) -> str:
+def label(kpi: str, names: dict[str, str] | None = None) -> str:
+    """The KPI's label; a QA item's pass rate by the item's display name ("QA: Identity verified")."""
     item = qa_item_of(kpi)
-    return f"QA: {item.replace('_', ' ')}" if item else KPI_BY_NAME[kpi].label
+    return f"QA: {display_name(item, names)}" if item else KPI_BY_NAME[kpi].label

@@ -107,7 +107,7 @@ def test_the_cli_gives_each_alert_its_kpi_contacts_arguments_and_link(example_db
 
     assert main(args) == 0
     text = capsys.readouterr().out
-    assert ("    contacts: kpi_contacts(service_level; date_from=2026-01-07; date_to=2026-01-07; queues=q2)\n"
+    assert ("    contacts: Service level; Wed 07 Jan 2026; queue Q2\n"  # display names: JSON keeps the ids
             "      http://localhost:8501/?period=Custom&dates=2026-01-07&dates=2026-01-07&queue=Q2"
             "&drill=service_level&drill_day=2026-01-07\n") in text
     assert pd.Series(text.splitlines()).str.startswith("    view: http://localhost:8501/").sum() == text.count("- [")

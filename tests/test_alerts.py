@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from etl.alerts.cli import contacts_text
 from etl.alerts.evaluate import evaluate
 from etl.alerts.limits import daily_limits
 from etl.alerts.rules import Rule, default_rules, load_rules
@@ -301,6 +302,24 @@ def test_cli_on_the_worked_example(example_db, tmp_path, capsys, users_env):
     scoped = json.loads(capsys.readouterr().out)
     assert [a["group"] for a in scoped["alerts"]] == [{"queue": "q2"}]  # P1's queue is out of P2's sight
     assert scoped["notices"] == []
+
+
+def test_cli_table_names_the_contacts_behind_an_alert_as_the_screens_do(example_db, tmp_path, capsys,
+                                                                          monkeypatch):
+    """The table's contacts line read 'kpi_contacts(service_level; date_from=2026-01-07; ...; queues=q2)'."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text(RULES)
+    monkeypatch.setenv("CAREKPI_DISPLAY_NAMES", '{"q2": "Billing line"}')
+    assert main(["alerts", "--db", str(example_db.db_path), "--for", "2026-01-07", "--rules", str(rules)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "    contacts: Contacts offered; Wed 07 Jan 2026; queue Q1" in lines
+    assert "    contacts: Service level; Wed 07 Jan 2026; queue Billing line" in lines
+    assert not any("q2" in line or "kpi_contacts" in line for line in lines)
+    hourly = {"kpi": "qa_item_identity_verified_rate", "hour": 9,
+              "filters": {"date_from": "2026-01-05", "date_to": "2026-01-11", "queues": ["q1", "q2"],
+                          "channels": ["sms"]}}
+    assert contacts_text(hourly, {"q2": "Billing line"}) == \
+        "QA: Identity verified; 05 – 11 Jan 2026, 09:00–09:59; queues Q1, Billing line; channel SMS"
 
 
 def test_cli_table_and_errors(example_db, tmp_path, capsys):

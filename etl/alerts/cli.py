@@ -15,7 +15,10 @@ from etl.access import load_users, scope_for
 from etl.alerts.evaluate import evaluate, kpi_source
 from etl.alerts.notices import notices
 from etl.alerts.rules import load_rules
-from etl.kpis import Scope
+from etl.defaults import period_label
+from etl.display import display_name
+from etl.drilldown import label
+from etl.kpis import Filters, Scope
 from etl.settings import Settings
 from etl.warehouse import connect_read_only
 
@@ -73,11 +76,11 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(result, indent=2))
     else:
-        print(format_alerts(result))
+        print(format_alerts(result, settings.display_names))
     return 0
 
 
-def format_alerts(result: dict) -> str:
+def format_alerts(result: dict, names: dict[str, str] | None = None) -> str:
     day = dt.date.fromisoformat(result["day"])
     lines = [f"alerts for {day:%a %d %b %Y}: {len(result['alerts'])} fired ({result['rules']} rules)"]
     for notice in result["notices"]:
@@ -89,13 +92,19 @@ def format_alerts(result: dict) -> str:
         if contacts is None:
             lines.append("    contacts: no drill-down for this KPI")
             continue
-        lines.append(f"    contacts: {contacts_text(contacts)}")
+        lines.append(f"    contacts: {contacts_text(contacts, names)}")
         lines.append(f"      {alert['contacts_link']}")
     return "\n".join(lines)
 
 
-def contacts_text(contacts: dict) -> str:
-    """An alert's kpi_contacts arguments in one line: 'service_level; date_from=...; queues=billing'."""
-    filters = "; ".join(f"{k}={','.join(v) if isinstance(v, list) else v}" for k, v in contacts["filters"].items())
-    hour = f"; hour={contacts['hour']}" if "hour" in contacts else ""
-    return f"kpi_contacts({contacts['kpi']}; {filters}{hour})"
+def contacts_text(contacts: dict, names: dict[str, str] | None = None) -> str:
+    """An alert's kpi_contacts arguments in one line, in display names as on the screens:
+    'Service level; Wed 07 Jan 2026, 09:00–09:59; queue Billing' (the JSON output keeps the ids)."""
+    filters = dict(contacts["filters"])
+    start, end = (dt.date.fromisoformat(filters.pop(k)) for k in ("date_from", "date_to"))
+    when = f"{start:%a %d %b %Y}" if start == end else period_label(Filters(date_from=start, date_to=end))
+    if "hour" in contacts:
+        when += f", {contacts['hour']:02d}:00–{contacts['hour']:02d}:59"
+    groups = [f"{k.removesuffix('s') if len(values) == 1 else k} {', '.join(display_name(v, names) for v in values)}"
+              if isinstance(values, list) else f"{k} {values}" for k, values in filters.items()]
+    return "; ".join([label(contacts["kpi"], names), when, *groups])
