@@ -28,6 +28,7 @@ import duckdb
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from etl.csv_reader import LoadError
+from etl.mapping_fields import completed
 
 
 class Lookup(BaseModel):
@@ -71,31 +72,53 @@ def register(con: duckdb.DuckDBPyConnection, lookups: dict[str, Lookup], source:
              source_reader: str | None = None) -> None:
     """Define lookup_<name>(key) on the connection from the lookup files beside one source file, or from the source
     itself (read by `source_reader`, the mapping's reader over $path, or over the records already read) for an
-    in_source lookup."""
+    in_source lookup. A JSON list read like a JSON source: a record without the key or value field reads it as null,
+    and a file without records (empty, `[]`, `{}`, an empty list) gives an empty lookup, so every key comes back."""
     for name, lookup in lookups.items():
         table = f"ck_lookup_{name}"
         path = Path(source) if lookup.in_source else Path(source).parent / lookup.file
+        rows = None
         if path.is_file() and (source_reader or not lookup.in_source):
-            if lookup.in_source:
-                reader = source_reader
-            elif path.suffix.lower() == ".csv":
-                reader = "read_csv($path, header = true, all_varchar = true)"
-            else:
-                reader = "read_json($path, format = 'auto', records = true, maximum_object_size = 67108864)"
-            rows = f"(select unnest({_quoted(lookup.records)}) as r from {reader})" if lookup.records else None
-            key, value = (f"r.{_quoted(lookup.key)}", f"r.{_quoted(lookup.value)}") if rows else (
-                _quoted(lookup.key), _quoted(lookup.value))
             try:
-                con.execute(f"create or replace temp table {table} as select ({key})::varchar as k, "
-                            f"min(({value})::varchar) as v from {rows or reader} group by all",
-                            {"path": str(path)} if "$path" in reader else {})
+                rows = _rows(con, lookup, path, source_reader)
+                if rows is not None:
+                    sql, params = rows
+                    key, value = (f"r.{_quoted(lookup.key)}", f"r.{_quoted(lookup.value)}") if lookup.records else (
+                        _quoted(lookup.key), _quoted(lookup.value))
+                    con.execute(f"create or replace temp table {table} as select ({key})::varchar as k, "
+                                f"min(({value})::varchar) as v from {sql} group by all", params)
             except duckdb.Error as exc:
                 first = str(exc).strip().splitlines()[0]
                 raise LoadError(f"{path}: lookup {name} cannot be read ({first})") from None
-        else:
+        if rows is None:
             con.execute(f"create or replace temp table {table} (k varchar, v varchar)")
         con.execute(f"create or replace temp macro lookup_{name}(key) as "
                     f"coalesce((select v from {table} where k = key::varchar), key::varchar)")
+    con.execute("drop table if exists ck_lookup_src")
+
+
+def _rows(con: duckdb.DuckDBPyConnection, lookup: Lookup, path: Path,
+          source_reader: str | None) -> tuple[str, dict] | None:
+    """The lookup's rows (each record as `r` when the list is nested under `records`) with the parameters to bind,
+    or None when a JSON list holds no records."""
+    if lookup.in_source:
+        return source_reader, ({"path": str(path)} if "$path" in source_reader else {})
+    if path.suffix.lower() == ".csv":
+        return "read_csv($path, header = true, all_varchar = true)", {"path": str(path)}
+    try:
+        con.execute("create or replace temp table ck_lookup_src as select * from "
+                    "read_json($path, format = 'auto', records = true, maximum_object_size = 67108864)",
+                    {"path": str(path)})
+    except duckdb.BinderException as exc:
+        if "non-record JSON" in str(exc):
+            return None  # an empty file, [] or {}: no records
+        raise
+    fields = [tuple(lookup.key.split(".")), tuple(lookup.value.split("."))]
+    if not lookup.records:
+        return completed(con, "ck_lookup_src", set(fields))[0], {}
+    records, _ = completed(con, "ck_lookup_src", {tuple(lookup.records.split("."))})
+    rows = f"(select unnest({_quoted(lookup.records)}) as r from {records})"
+    return completed(con, rows, {("r", *field) for field in fields})[0], {}
 
 
 def _quoted(dotted: str) -> str:

@@ -268,3 +268,28 @@ def test_an_empty_or_degenerate_file_loads_no_rows_with_a_report_line_or_is_refu
     report = loaded.files[0]
     assert (report.rows_read, report.loaded, report.quarantined, report.notes) == (0, 0, 0, [note])
     assert f"    note: {note}" in format_report(loaded)
+
+
+Q1, Q2 = "4c1d6a0e-2b0f-4d55-9a57-1f0d3c9b8a01", "9e2b7f14-6c3a-4f0e-8d21-5a7c0b3e4d02"  # the example's queue ids
+
+
+@pytest.mark.parametrize(("queue_list", "queues"), [
+    pytest.param("", [Q1, Q2], id="empty file"),
+    pytest.param("{}", [Q1, Q2], id="{}"),
+    pytest.param('{"entities": [], "pageSize": 25}', [Q1, Q2], id="no queues"),
+    pytest.param(json.dumps({"entities": [{"id": Q1}, {"id": Q2, "name": "Pharmacy"}]}), [Q1, "Pharmacy"],
+                 id="no record has a name but one"),
+    pytest.param(json.dumps({"entities": [{"id": Q1}, {"id": Q2}]}), [Q1, Q2], id="no record has a name"),
+])
+def test_a_lookup_list_without_records_or_fields_keeps_the_keys(tmp_path, queue_list, queues):
+    source = tmp_path / "conversation_details.json"
+    shutil.copy(EXAMPLES / "genesys_cloud" / "conversation_details.json", source)
+    (tmp_path / "routing_queues.json").write_text(queue_list, encoding="utf-8")
+    settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
+    report = load([source], settings, now=NOW, mapping=load_mapping("genesys_cloud_voice")).files[0]
+    con = connect_read_only(settings.db_path)
+    try:
+        loaded = sorted(q for (q,) in con.execute("select distinct queue from contacts").fetchall())
+    finally:
+        con.close()
+    assert (report.rows_read, report.loaded, loaded) == (11, 11, queues)
