@@ -209,8 +209,8 @@ def contacts_section(view: View, filters: Filters, page: str, kpis: tuple[str, .
                             lambda found: ", ".join(display_name(i, names) for i in found.split(", "))
                             if isinstance(found, str) else None))
     shown = shown[[c for c in COLUMNS if c in shown and shown[c].notna().any()]]
-    show_table(shown, key="drill_contacts", names=names,
-               column_config={"Counts": st.column_config.TextColumn(f"In the numerator of {label(kpi, names).lower()}")})
+    counts = st.column_config.TextColumn(f"In the numerator of {label(kpi, names).lower()}")
+    show_table(shown, key="drill_contacts", names=names, column_config={"Counts": counts})
     st.caption(_shown_count(view, kpi, chosen, len(rows), narrowing.hour if narrowing else None))
     # the CSV holds the rows shown, queues and channels by the names on screen, a missing value empty
     named = {c: shown[c].map(lambda v: display_name(v, names) if isinstance(v, str) else v)

@@ -27,6 +27,15 @@ from etl.kpis import Filters, Scope
 
 HEADLINE = ("fcr_rate", "csat_top2_rate", "transfer_rate", "aht_seconds", "qa_compliant_rate")
 TREND_DAYS = 56  # the trend shows at least the last eight weeks
+# the sessions table in pixel widths that add up to the page's width at 1440 px (about 980 px beside the sidebar),
+# so no column is cut off on the right; a session's team is in the team table above it
+SESSION_WIDTHS = {"date": 84, "agent": 110, "topic": 100, "before": 56, "before n": 56, "after": 56, "after n": 56,
+                  "unit": 36, "change": 60, "interval": 96, "outcome": 112, "trainer": 66, "notes": 84}
+SESSION_FORMATS = {"before": "%.1f", "after": "%.1f", "change": "%+.1f", "before n": "localized",
+                   "after n": "localized"}
+SESSION_COLUMNS = {name: st.column_config.NumberColumn(name, width=width, format=SESSION_FORMATS[name])
+                   if name in SESSION_FORMATS else st.column_config.TextColumn(name, width=width)
+                   for name, width in SESSION_WIDTHS.items()}
 PAGE = "coaching"
 
 
@@ -230,24 +239,20 @@ else:
                f"{settings.coaching_confidence:.0%} interval excludes zero. A clear change is not proof that the "
                f"session caused it: agents are often coached after a bad patch, which tends to pass on its own.")
     st.dataframe(team_outcomes(outcomes), hide_index=True, key="coaching_team_outcomes")
+    st.caption("Change: percentage points for a rate (%), per cent of the typical time for a time (s).")
     factor = outcomes["unit"].map({"rate": 100.0, "seconds": 1.0})
     change = outcomes["change_unit"].map({"points": 100.0, "relative": 100.0})
+    interval = [None if pd.isna(low) or pd.isna(high) else f"{low:+.1f} to {high:+.1f}"
+                for low, high in zip(outcomes["change_low"] * change, outcomes["change_high"] * change)]
     st.dataframe(pd.DataFrame({
         "date": outcomes["session_date"], "agent": outcomes["agent"].map(view.agent_label),
-        "team": outcomes["team"], "topic": outcomes["measure"],
+        "topic": outcomes["measure"],
         "before": outcomes["before_value"] * factor, "before n": outcomes["before_n"],
         "after": outcomes["after_value"] * factor, "after n": outcomes["after_n"],
         "unit": outcomes["unit"].map({"rate": "%", "seconds": "s"}),
-        "change": outcomes["change"] * change, "change low": outcomes["change_low"] * change,
-        "change high": outcomes["change_high"] * change,
-        "change in": outcomes["change_unit"].map({"points": "points", "relative": "% of typical time"}),
+        "change": outcomes["change"] * change, "interval": interval,
         "outcome": outcomes["outcome"], "trainer": outcomes["trainer"].fillna(""),
         "notes": outcomes["notes"].fillna(""),
-    }), hide_index=True, key="coaching_sessions", placeholder="—", column_config={
-        "before": st.column_config.NumberColumn(format="%.1f"), "after": st.column_config.NumberColumn(format="%.1f"),
-        "change": st.column_config.NumberColumn(format="%+.1f"),
-        "change low": st.column_config.NumberColumn(format="%+.1f"),
-        "change high": st.column_config.NumberColumn(format="%+.1f"),
-        "notes": st.column_config.TextColumn(width="large")})
+    }), hide_index=True, key="coaching_sessions", placeholder="—", column_config=SESSION_COLUMNS)
 
 drill.contacts_section(view, view.filters, PAGE)

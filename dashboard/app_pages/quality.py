@@ -84,8 +84,9 @@ with right:
     drill.on_points(PAGE, "qa_trend", st.plotly_chart(trend, key="qa_trend", on_select="rerun",
                                                       selection_mode="points"), trend,
                     lambda name, point: drill.Narrowing.period(
-                        f"{item_label(line_items[name])}, {'week of ' if period == 'week' else ''}{str(point['x'])[:10]}", point["x"],
-                        days=1 if period == "day" else 7, kpi=qa_item_kpi(line_items[name]))
+                        f"{item_label(line_items[name])}, {'week of ' if period == 'week' else ''}"
+                        f"{str(point['x'])[:10]}", point["x"], days=1 if period == "day" else 7,
+                        kpi=qa_item_kpi(line_items[name]))
                     if name in line_items else None)
 
 st.subheader("By team and partner")
