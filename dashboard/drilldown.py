@@ -164,6 +164,17 @@ def _from_url(page: str) -> None:
         link.source = "link"
 
 
+def _whole_label(narrowing: Narrowing | None, base: Filters, filters: Filters) -> str:
+    """The Day picker's "whole period" when a selected point narrowed the dates: the selection's day or week (and
+    hour), so that the picker says what the list holds ("your selection: Thu 19 Nov 2026"), not the page's period."""
+    same = (base.date_from, base.date_to) == (filters.date_from, filters.date_to)
+    if narrowing is None or (same and narrowing.hour is None):
+        return WHOLE
+    when = f"{base.date_from:%a %d %b %Y}" if base.date_from == base.date_to else period_label(base)
+    hour = f", {narrowing.hour:02d}:00–{narrowing.hour:02d}:59" if narrowing.hour is not None else ""
+    return f"your selection: {when}{hour}"
+
+
 def contacts_section(view: View, filters: Filters, page: str, kpis: tuple[str, ...] = DRILLABLE) -> None:
     """The page's drill-down: `filters` are the page's (the number's period and groups), `kpis` its picker."""
     st.subheader("Contacts behind a number")
@@ -182,14 +193,16 @@ def contacts_section(view: View, filters: Filters, page: str, kpis: tuple[str, .
         st.session_state[KPI_KEY] = options[0]
     left, right = st.columns(2)
     kpi = left.selectbox("KPI", options, format_func=label, key=KPI_KEY)
+    whole = _whole_label(narrowing, base, filters)
     span = (base.date_to - base.date_from).days + 1
-    days = [WHOLE] + [str(base.date_from + dt.timedelta(days=i)) for i in range(span)]
+    days = [WHOLE] + ([] if span == 1 and whole != WHOLE else  # a selected day: the day, not it twice
+                      [str(base.date_from + dt.timedelta(days=i)) for i in range(span)])
     if st.session_state.get(DAY_KEY) not in days:
         if st.session_state.get(DAY_KEY) not in (None, WHOLE):
             st.caption(f"The day asked for ({markdown(st.session_state[DAY_KEY])}) is outside this period: showing "
                        "the whole period.")
         st.session_state[DAY_KEY] = WHOLE
-    day = right.selectbox("Day", days, key=DAY_KEY)
+    day = right.selectbox("Day", days, key=DAY_KEY, format_func=lambda d: whole if d == WHOLE else d)
     chosen = base if day == WHOLE else base.model_copy(
         update={"date_from": dt.date.fromisoformat(day), "date_to": dt.date.fromisoformat(day)})
     if kpi == "fcr_rate" and day == WHOLE:  # FCR counts closed windows only, as its tiles and tables do

@@ -62,6 +62,21 @@ def test_a_link_opens_the_drill_down_on_its_kpi_and_day(example_app):
 
 
 
+def test_after_a_click_the_day_picker_says_what_the_list_holds(example_app, click):
+    """A trend's point on 7 Jan listed that day's contacts while the Day picker read "whole period"."""
+    click("trend_abandon_rate", x="2026-01-07", y=100.0)
+    at = example_app("overview")
+    picker = at.selectbox(key="drill_day")
+    assert picker.options == ["your selection: Wed 07 Jan 2026"] and picker.index == 0
+    assert any("From your selection: **Wed 07 Jan 2026**" in c.value for c in at.caption)
+    assert counted(at) == {"C4": "yes"}  # 7 Jan: C4 abandoned (C6, licensed, left out)
+    click("intraday", x=9, y=1.0, curve_number=1)  # handled at 09:00 on the intraday day (the data ends 20 Jan)
+    picker = example_app("overview").selectbox(key="drill_day")
+    assert picker.options == ["your selection: Tue 20 Jan 2026, 09:00–09:59"]
+    at = example_app("overview", drill="abandon_rate")  # no selection: the page's period, day by day
+    assert at.selectbox(key="drill_day").options[:2] == ["whole period", "2026-01-01"]
+
+
 def select(at: AppTest, key: str, rows=(), cells=()) -> AppTest:
     """Select a table's row or cell as a click in the browser does (a dataframe's selection is its state)."""
     at.session_state[key] = {"selection": {"rows": list(rows), "columns": [], "cells": [list(c) for c in cells]}}
