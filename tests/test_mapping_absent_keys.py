@@ -19,7 +19,7 @@ from etl.cli import format_report
 from etl.csv_reader import LoadError
 from etl.kpis import Filters, kpi_table
 from etl.load import load, load_parameters, stage
-from etl.mapping import load_mapping, read_mapped
+from etl.mapping import check, load_mapping, read_mapped
 from etl.mapping_fields import referenced
 from etl.settings import Settings
 from etl.warehouse import connect_read_only
@@ -246,25 +246,35 @@ NO_RECORDS = "holds no records (the file is empty or an empty list)"
     pytest.param('{"entries": [], "conversations": []}', None, id="a page with an empty list"),
     pytest.param('{"entries": null, "conversations": null}', None, id="a page with a null list"),
 ])
-def test_an_empty_or_degenerate_file_loads_no_rows_with_a_report_line_or_is_refused_in_one_line(
-        tmp_path, mapping, content, note):
+def test_an_empty_or_degenerate_file_reads_no_rows_with_a_note_or_is_refused_in_one_line(tmp_path, mapping, content,
+                                                                                         note):
     source = tmp_path / Path(SOURCES[mapping][0]).name
     source.write_text(content, encoding="utf-8")
-    settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
     page = load_mapping(mapping).source.unnest
     if note is None and page:  # an API page (Genesys, Talkdesk) without its list of records
         note = f"holds no records (its {page[0]} list is empty or absent)"
-    if note is None:  # JSON lines: `{}` is a record without a field; a page object is a record of unknown fields
-        try:
-            report = load([source], settings, now=NOW, mapping=load_mapping(mapping)).files[0]
-        except LoadError as refused:
-            assert "\n" not in str(refused) and "Error:" not in str(refused)
-            assert str(refused) == f"{source}: its 1 record(s) are all empty objects ({{}}), with no field to map"
-            assert content == "{}"
-            return
-        assert report.rows_read == 1 and report.loaded == 0 and report.quarantined == 1  # a record, set aside
+    if note is None and content == "{}":  # JSON lines of records without a single field
+        with pytest.raises(LoadError) as refused:
+            check(load_mapping(mapping), [source])
+        assert str(refused.value) == f"{source}: its 1 record(s) are all empty objects ({{}}), with no field to map"
         return
-    loaded = load([source], settings, now=NOW, mapping=load_mapping(mapping))
+    check(load_mapping(mapping), [source])  # what the load does first
+    rows, notes = staged(mapping, source)
+    if note is None:  # JSON lines: a page object is a record of fields the mapping does not read, set aside
+        assert len(rows) == 1 and notes and notes[0].startswith("fields no record holds, read as empty: ")
+        return
+    assert (rows, notes) == ([], [note])
+
+
+@pytest.mark.parametrize(("mapping", "content", "note"), [
+    ("amazon_connect_voice", "", NO_RECORDS),
+    ("talkdesk_calls", "{}", "holds no records (its entries list is empty or absent)"),
+])
+def test_a_file_without_records_loads_none_and_the_report_says_why(tmp_path, mapping, content, note):
+    source = tmp_path / Path(SOURCES[mapping][0]).name
+    source.write_text(content, encoding="utf-8")
+    loaded = load([source], Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY), now=NOW,
+                  mapping=load_mapping(mapping))
     report = loaded.files[0]
     assert (report.rows_read, report.loaded, report.quarantined, report.notes) == (0, 0, 0, [note])
     assert f"    note: {note}" in format_report(loaded)
