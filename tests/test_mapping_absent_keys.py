@@ -7,6 +7,7 @@ files load 0 rows with a report line, or are refused with one readable line."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -38,6 +39,8 @@ SOURCES = {
     "zendesk_chat_transfers": ("zendesk_chat/chats.jsonl", "lines"),
     "zendesk_chat_ratings": ("zendesk_chat/chats.jsonl", "lines"),
 }
+# a built-in mapping read and checked once for the module (the guard parses every expression: about 0.8 s a mapping)
+mapping_of = functools.cache(load_mapping)
 
 
 def read(mapping: str):
@@ -71,7 +74,7 @@ def full_path(mapping: str, path: tuple[str, ...]) -> tuple[str, ...]:
     """A path the expressions read, from the file's root: `sessions.metrics` of Genesys is
     conversations.participants.sessions.metrics (its unnest paths say where each list's elements come from)."""
     chains: dict[str, tuple[str, ...]] = {}
-    for step in load_mapping(mapping).source.unnest:
+    for step in mapping_of(mapping).source.unnest:
         head, *rest = step.split(".")
         chains[rest[-1] if rest else head] = chains.get(head, (head,)) + tuple(rest)
     return chains.get(path[0], (path[0],)) + path[1:]
@@ -102,7 +105,7 @@ def without(data, path: tuple[str, ...], how: str) -> tuple[object, int]:
 def staged(mapping_name: str, path: Path) -> tuple[list, list]:
     """What the load makes of one source before the merge: the mapped values and every row's check or reason, in an
     in-memory database (the same steps as `carekpi mapping preview`); and the report notes."""
-    mapping = load_mapping(mapping_name)
+    mapping = mapping_of(mapping_name)
     settings = Settings(db_path=path.parent / "unused.duckdb", pseudonym_key=KEY)
     con = duckdb.connect()
     try:
@@ -119,7 +122,7 @@ def staged(mapping_name: str, path: Path) -> tuple[list, list]:
 
 def cases() -> list:
     return [pytest.param(name, path, id=f"{name}:{'.'.join(path)}")
-            for name in SOURCES for path in sorted(referenced(load_mapping(name)))]
+            for name in SOURCES for path in sorted(referenced(mapping_of(name)))]
 
 
 @pytest.mark.parametrize(("mapping", "path"), cases())
@@ -136,11 +139,11 @@ def test_a_key_absent_from_every_record_reads_as_null(tmp_path, mapping, path):
 
 
 def test_the_fields_a_mapping_reads_are_its_expressions_column_paths():
-    paths = referenced(load_mapping("amazon_connect_voice"))
+    paths = referenced(mapping_of("amazon_connect_voice"))
     assert {("Agent", "AfterContactWorkDuration"), ("Queue", "EnqueueTimestamp"), ("TransferCompletedTimestamp",),
             ("ContactId",), ("InitiationMethod",), ("Attributes",)} <= paths
     assert not {p for p in paths if p[0] in ("handled", "patient_key", "e")}  # [let] names, lambda parameters
-    genesys = referenced(load_mapping("genesys_cloud_voice"))
+    genesys = referenced(mapping_of("genesys_cloud_voice"))
     assert {("sessions", "metrics"), ("sessions", "segments"), ("participants", "purpose"),
             ("conversations", "participants"), ("participants", "sessions")} <= genesys
 
@@ -174,7 +177,7 @@ def warehouse(tmp_path: Path, name: str, records: list[dict]) -> tuple[list, lis
     source = folder / "ctr-firehose"
     source.write_text("".join(json.dumps(r) for r in records), encoding="utf-8")  # Firehose: no delimiter
     settings = Settings(db_path=folder / "w.duckdb", pseudonym_key=KEY)
-    report = load([source], settings, now=NOW, mapping=load_mapping("amazon_connect_voice")).files[0]
+    report = load([source], settings, now=NOW, mapping=mapping_of("amazon_connect_voice")).files[0]
     con = connect_read_only(settings.db_path)
     try:
         contacts = con.execute("select * exclude (load_id) from contacts order by contact_id").fetchall()
@@ -250,15 +253,15 @@ def test_an_empty_or_degenerate_file_reads_no_rows_with_a_note_or_is_refused_in_
                                                                                          note):
     source = tmp_path / Path(SOURCES[mapping][0]).name
     source.write_text(content, encoding="utf-8")
-    page = load_mapping(mapping).source.unnest
+    page = mapping_of(mapping).source.unnest
     if note is None and page:  # an API page (Genesys, Talkdesk) without its list of records
         note = f"holds no records (its {page[0]} list is empty or absent)"
     if note is None and content == "{}":  # JSON lines of records without a single field
         with pytest.raises(LoadError) as refused:
-            check(load_mapping(mapping), [source])
+            check(mapping_of(mapping), [source])
         assert str(refused.value) == f"{source}: its 1 record(s) are all empty objects ({{}}), with no field to map"
         return
-    check(load_mapping(mapping), [source])  # what the load does first
+    check(mapping_of(mapping), [source])  # what the load does first
     rows, notes = staged(mapping, source)
     if note is None:  # JSON lines: a page object is a record of fields the mapping does not read, set aside
         assert len(rows) == 1 and notes and notes[0].startswith("fields no record holds, read as empty: ")
@@ -274,7 +277,7 @@ def test_a_file_without_records_loads_none_and_the_report_says_why(tmp_path, map
     source = tmp_path / Path(SOURCES[mapping][0]).name
     source.write_text(content, encoding="utf-8")
     loaded = load([source], Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY), now=NOW,
-                  mapping=load_mapping(mapping))
+                  mapping=mapping_of(mapping))
     report = loaded.files[0]
     assert (report.rows_read, report.loaded, report.quarantined, report.notes) == (0, 0, 0, [note])
     assert f"    note: {note}" in format_report(loaded)
@@ -296,7 +299,7 @@ def test_a_lookup_list_without_records_or_fields_keeps_the_keys(tmp_path, queue_
     shutil.copy(EXAMPLES / "genesys_cloud" / "conversation_details.json", source)
     (tmp_path / "routing_queues.json").write_text(queue_list, encoding="utf-8")
     settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
-    report = load([source], settings, now=NOW, mapping=load_mapping("genesys_cloud_voice")).files[0]
+    report = load([source], settings, now=NOW, mapping=mapping_of("genesys_cloud_voice")).files[0]
     con = connect_read_only(settings.db_path)
     try:
         loaded = sorted(q for (q,) in con.execute("select distinct queue from contacts").fetchall())
