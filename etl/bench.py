@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -54,13 +55,22 @@ def _child(code: str, env: dict | None = None) -> tuple[float, int, str]:
     return seconds, max(peak, before) * 1024, result.stdout
 
 
+def _marked(out: str, marker: str) -> str:
+    """The text after `marker` that a child printed: found anywhere in a line, since DuckDB's progress bar may
+    leave the line unfinished before it."""
+    found = re.findall(rf"\b{marker} (.+)$", out, re.MULTILINE)
+    if not found:
+        raise RuntimeError(f"the child printed no {marker} line")
+    return found[-1].strip()
+
+
 def _rss_of(code: str, env: dict | None = None) -> tuple[float, int, str]:
     """Like _child, but reads the child's own peak RSS: VmHWM, the peak of its own memory map (RUSAGE_CHILDREN is
     a running maximum over all children, and the child's RUSAGE_SELF keeps the parent's peak across exec)."""
     wrapped = code + ("\nprint('PEAK', next(line.split()[1] for line in open('/proc/self/status') "
                       "if line.startswith('VmHWM')))\n")
     seconds, _, out = _child(wrapped, env)
-    peak = int(next(line.split()[1] for line in out.splitlines() if line.startswith("PEAK"))) * 1024
+    peak = int(_marked(out, "PEAK")) * 1024
     return seconds, peak, out
 
 
@@ -75,7 +85,7 @@ def reference_read(folder: Path, work: Path) -> dict:
         "con.close()\n"
     )
     seconds, peak, out = _rss_of(code)
-    rows = int(next(line.split()[1] for line in out.splitlines() if line.startswith("ROWS")))
+    rows = int(_marked(out, "ROWS"))
     return {"seconds": seconds, "rows": rows, "peak_rss_mib": peak / 2**20}
 
 
@@ -89,8 +99,8 @@ def timed_load(folder: Path, db: Path, key: str) -> dict:
         "import json\nprint('TIMINGS', json.dumps(report.timings))\n"
     )
     seconds, peak, out = _rss_of(code)
-    rows = int(next(line.split()[1] for line in out.splitlines() if line.startswith("ROWS")))
-    timings = json.loads(next(line.split(maxsplit=1)[1] for line in out.splitlines() if line.startswith("TIMINGS")))
+    rows = int(_marked(out, "ROWS"))
+    timings = json.loads(_marked(out, "TIMINGS"))
     return {"seconds": seconds, "contacts": rows, "rows_per_second": rows / seconds, "peak_rss_mib": peak / 2**20,
             "timings": timings}
 
@@ -201,7 +211,7 @@ def pandas_fcr(folder: Path, window_hours: int = 168) -> dict:
         f"print('FCR', int(resolved.sum()), len(eligible))\n"
     )
     seconds, peak, out = _rss_of(code)
-    num, den = next(line.split()[1:] for line in out.splitlines() if line.startswith("FCR"))
+    num, den = _marked(out, "FCR").split()
     return {"seconds": seconds, "peak_rss_mib": peak / 2**20, "fcr_num": int(num), "fcr_den": int(den)}
 
 
