@@ -50,7 +50,9 @@ def _child(code: str, env: dict | None = None) -> tuple[float, int, str]:
                             env={**os.environ, **(env or {})})
     seconds = time.perf_counter() - started
     if result.returncode != 0:
-        raise RuntimeError(result.stderr.strip().splitlines()[-1] if result.stderr else "child failed")
+        lines = result.stderr.strip().splitlines() or ["child failed"]
+        # the error's own line (DuckDB's is followed by advice lines), else the last one
+        raise RuntimeError(next((line for line in reversed(lines) if "Error" in line), lines[-1]))
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return seconds, max(peak, before) * 1024, result.stdout
 

@@ -3,6 +3,9 @@ Asserts counts and that figures exist, never a speed."""
 
 import json
 
+import pytest
+
+from etl.bench import _child
 from etl.cli import main
 
 
@@ -41,3 +44,11 @@ def test_two_tiny_sizes_end_to_end(tmp_path, capsys):
     assert "5 pandas FCR: skipped: 3,000 contacts is above --pandas-max 0" in printed
     assert "[not measured] KPI query p95, 22 queries, 50 M" in printed
     assert sorted(p.name for p in data.iterdir()) == ["n3000-d7", "n6000-d7"]  # deliveries kept, work folders gone
+
+
+def test_a_failed_child_names_its_error_not_the_advice_after_it():
+    code = ("import sys\nsys.stderr.write('Traceback\\nduckdb.OutOfMemoryException: Out of Memory Error: failed to "
+            "allocate\\n\\nPossible solutions:\\nSee also https://duckdb.org/docs\\n')\nsys.exit(1)")
+    with pytest.raises(RuntimeError) as failed:
+        _child(code)
+    assert str(failed.value) == "duckdb.OutOfMemoryException: Out of Memory Error: failed to allocate"
