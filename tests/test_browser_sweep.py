@@ -200,8 +200,9 @@ def test_the_coaching_sessions_and_partner_tables_are_not_cut_off_on_the_right(c
     page = chromium.new_page(viewport={"width": 1440, "height": 1000})
     widths = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]')).map(k => {
         const grid = k.querySelector('.dvn-scroller');
-        return [Array.from(k.querySelectorAll('th')).map(t => t.innerText)[0], grid.scrollWidth - grid.clientWidth];
-    })"""
+        return [Array.from(k.querySelectorAll('th')).map(t => t.innerText)[0],
+                grid ? grid.scrollWidth - grid.clientWidth : null];
+    }).filter(([, extra]) => extra !== null)"""
     try:
         page.goto(server)
         log_in(page, "manager")
@@ -209,7 +210,9 @@ def test_the_coaching_sessions_and_partner_tables_are_not_cut_off_on_the_right(c
             page.locator("[data-testid='stSidebarNav'] a").filter(has_text=title).first.click()
             page.wait_for_selector(f"h1:has-text('{title}')", timeout=90_000)
             settled(page)
-            page.wait_for_timeout(1000)  # grids draw after the script settles
+            # grids draw after the script settles: wait (up to 90 s on a busy machine) until this page's are drawn
+            page.wait_for_function(f"({widths})().filter(([first]) => {sorted(first_columns)!r}.includes(first))"
+                                   f".length >= {count}", timeout=90_000)
             tables = [(first, extra) for first, extra in page.evaluate(widths) if first in first_columns]
             assert len(tables) == count and all(extra <= 1 for _, extra in tables), (title, tables)
     finally:
