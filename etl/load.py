@@ -116,8 +116,10 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
                    for spec, path in files]
         with _timed(timings, "contact facts and marts"):
             full = _needs_full_rebuild(con, settings, before)
-            rebuild_marts(con, settings, full=full, old_horizon=before["horizon"])
-        timings["full rebuild"] = float(full)
+            band_days = rebuild_marts(con, settings, full=full, old_horizon=before["horizon"])
+        timings["full rebuild"] = float(band_days is None)
+        if band_days is not None:
+            timings["fact band days"] = float(band_days)  # the days of contacts the incremental facts read
         with _timed(timings, "report"):
             report = _report(con, load_id, settings, started, reports)
         report.timings = timings
@@ -281,15 +283,24 @@ def _needs_full_rebuild(con: duckdb.DuckDBPyConnection, settings: Settings, befo
 
 
 def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool = True,
-                  old_horizon: dt.datetime | None = None) -> None:
-    """Recompute contact_facts and the marts: all of them, or only what this load's data can change."""
+                  old_horizon: dt.datetime | None = None) -> int | None:
+    """Recompute contact_facts and the marts: all of them, or only what this load's data can change (all of them
+    too when the licensed queues changed). Returns, when incremental, how many days of stored contacts it read
+    (fact_band.sql); None after a full rebuild."""
+    sqlfiles.run(con, "contacts/licensed_queues.sql")
+    full = full or _licensed_queues_changed(con)
     params = {"full_rebuild": full, "old_horizon": old_horizon, **build_parameters(settings)}
     sqlfiles.run(con, "contacts/build_params.sql", params)
+    if full:
+        con.execute("create or replace temp view fact_source as select * from contacts")
+    else:
+        _fact_band(con, settings, old_horizon)
     sqlfiles.run(con, "contacts/fact_scope.sql", params)
     while any(sqlfiles.run(con, "contacts/scope_closure.sql")):  # until the scope is closed
         pass
     sqlfiles.run(con, "contacts/scope_contacts.sql")
     if not full:
+        sqlfiles.run(con, "contacts/write_scope.sql")
         sqlfiles.run(con, "contacts/day_scope.sql")
     sqlfiles.run(con, "contacts/contact_facts.sql")
     if full:
@@ -298,8 +309,37 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool
     sqlfiles.run(con, "marts/kpi_grain.sql")
     sqlfiles.run(con, "marts/qa_item_grain.sql")
     sqlfiles.run(con, "marts/replace_marts.sql" if full else "marts/merge_marts.sql")
+    if full:
+        sqlfiles.run(con, "contacts/conversation_spread.sql")
+    else:
+        con.execute("delete from conversation_spread")
+        con.execute("insert into conversation_spread select spread_us from fact_band")
     con.execute("delete from build_settings")
     con.execute("insert into build_settings values ($s)", {"s": facts_settings(settings)})
+    con.execute("delete from licensed_queues_built")
+    con.execute("insert into licensed_queues_built select coalesce(list(queue order by queue), []) "
+                "from build_licensed_queues")
+    return None if full else con.execute("select count(*) from fact_band_days").fetchone()[0]
+
+
+def _licensed_queues_changed(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the licensed queues differ from those the stored facts were built with (or those are unknown)."""
+    built = con.execute("select any_value(queues) from licensed_queues_built").fetchone()[0]
+    now = con.execute("select coalesce(list(queue order by queue), []) from build_licensed_queues").fetchone()[0]
+    return built is None or list(built) != list(now)
+
+
+def _fact_band(con: duckdb.DuckDBPyConnection, settings: Settings, old_horizon: dt.datetime | None) -> None:
+    """Incremental: fact_source and contact_facts_band, the contacts and facts of only the days this load can change
+    plus what computing them needs (etl/sql/contacts/fact_band.sql)."""
+    if con.execute("select count(*) from conversation_spread").fetchone()[0] == 0:  # built before it was kept
+        sqlfiles.run(con, "contacts/conversation_spread.sql")
+    spread = con.execute("select max(max_spread_us) from conversation_spread").fetchone()[0]
+    sqlfiles.run(con, "contacts/fact_band.sql", {"old_horizon": old_horizon, "stored_spread": spread})
+    root = store.store_dir(settings.db_path)
+    for table in ("contacts", "contact_facts"):
+        store.band(con, root, table)
+    con.execute("create or replace temp view fact_source as select * from contacts_band")
 
 
 def _report(con: duckdb.DuckDBPyConnection, load_id: int, settings: Settings, started: dt.datetime,

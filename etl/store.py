@@ -111,6 +111,18 @@ def replace(con: duckdb.DuckDBPyConnection, table: str, query: str | None = None
     con.execute(f"create or replace temp view {table} as select * from {table}_added")
 
 
+def band(con: duckdb.DuckDBPyConnection, root: Path, table: str) -> None:
+    """Temp view <table>_band: the table as the load sees it, in the day partitions listed in temp table
+    fact_band_days only (etl/sql/contacts/fact_band.sql), reading only those partitions' files."""
+    stored = STORED[table]
+    days = {row[0] for row in con.execute("select day from fact_band_days").fetchall()}
+    partitions = {} if _replaced(con, table) else manifest_of(con)["tables"].get(table, {})
+    files = [f for part, part_files in partitions.items() if part in days for f in part_files]
+    con.execute(f"create or replace temp view {table}_band as select * from ({_source(root, table, files)}) "
+                f"anti join ({_gone(table)}) using ({stored.keys}) union all select * from {table}_added "
+                f"where {stored.day} in (select day from fact_band_days)")
+
+
 def flush(con: duckdb.DuckDBPyConnection, root: Path, version: str) -> dict:
     """Write the touched partitions as new files and the manifest naming every current file; point the
     warehouse's views at them. Returns the new manifest."""

@@ -41,3 +41,23 @@ def test_a_licensed_queue_loses_its_unanswered_contacts_with_its_answered_ones(t
     assert with_licensed["abandon_rate"] == 0.25
     # q1 (1 of 4 answered by N1) is not a licensed queue: C3, unanswered, still counts in it (C1, C2, C3, M1)
     assert (q1["contacts_offered"], q1["contacts_handled"], q1["short_abandons"]) == (4, 3, 1)
+
+
+def test_a_delivery_that_makes_a_queue_licensed_moves_its_earlier_unanswered_contacts(tmp_path, settings):
+    # first nq has only A1's answered call (0 of 1 by licensed staff): L3, unanswered, counts as unlicensed work;
+    # N1's two calls arrive later (2 of 3): nq becomes a licensed queue, and L3 goes with it, though nothing else
+    # about L3 (another patient, no horizon move) would have it recomputed by an incremental load
+    first = {**EXAMPLE, "queues.csv": QUEUES + NURSE_QUEUE,
+             "calls.csv": [CALL_HEADER, *EXAMPLE["calls.csv"][1:], NURSE_CALLS[2], NURSE_CALLS[3]]}
+    load([write_delivery(tmp_path / "d1", first)], settings, now=NOW)
+    report = load([write_delivery(tmp_path / "d2", {"calls.csv": [CALL_HEADER, *NURSE_CALLS[:2]]})], settings,
+                  now=NOW)
+    assert report.timings["full rebuild"] == 1.0
+    con = connect_read_only(settings.db_path)
+    try:
+        licensed = dict(con.execute("select contact_id, licensed from contact_facts where queue = 'nq'").fetchall())
+        nurse = kpi_table(con, JANUARY.model_copy(update={"queues": ["nq"]}), (), settings).iloc[0]
+    finally:
+        con.close()
+    assert licensed == {"L1": True, "L2": True, "L3": True, "L4": False}
+    assert (nurse["contacts_offered"], nurse["contacts_handled"]) == (1, 1)

@@ -46,7 +46,7 @@ def test_an_incremental_day_rewrites_only_the_partitions_it_touches(tmp_path, de
     # every phase is timed, the store write and the checkpoint too (they end after the report is stored)
     assert sorted(report.timings) == sorted([
         "snapshot copy and swap", "read csv", "staging (validate, type, pseudonymise)", "quarantine", "merge",
-        "contact facts and marts", "full rebuild", "report", "store write", "checkpoint and swap"])
+        "contact facts and marts", "full rebuild", "fact band days", "report", "store write", "checkpoint and swap"])
     after = manifest(settings.db_path)
     con = connect_read_only(settings.db_path)
     new_days = {str(d) for (d,) in con.execute(

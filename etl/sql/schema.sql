@@ -72,6 +72,18 @@ create table if not exists build_settings (
     settings_json varchar
 );
 
+-- The longest conversation's spread (last leg's offered_at minus its first's, microseconds) over every contact
+-- stored: an incremental load reads only the days it can change, widened by this (etl/sql/contacts/fact_band.sql).
+-- Kept by every load; empty in a warehouse built before it (the next load then measures it over every contact).
+-- The licensed queues (etl/sql/contacts/licensed_queues.sql) the stored facts were built with, as one sorted list.
+create table if not exists licensed_queues_built (
+    queues varchar[]
+);
+
+create table if not exists conversation_spread (
+    max_spread_us bigint
+);
+
 -- Optional coaching sessions (coaching_sessions.csv). notes are scrubbed free text for the Coaching page only.
 create table if not exists coaching_sessions (
     session_id varchar,

@@ -9,3 +9,7 @@ select
     $sl_other_seconds::integer as sl_other_seconds,
     $reporting_timezone::varchar as reporting_timezone,
     $critical_items::varchar[] as critical_items;
+
+-- the horizon: the latest offered_at loaded, over all contacts whatever the filters (read once per build)
+create or replace temp table build_horizon as
+select max(offered_at) as horizon_at from contacts;

@@ -11,8 +11,10 @@
 -- abandons excepted) starts after it and at most fcr_window_hours later; a later leg of the same conversation is
 -- never a repeat. Its window is closed when start + window <= the latest offered_at loaded (the horizon, over all
 -- contacts whatever the filters); until then it is pending.
--- A full rebuild recomputes every contact; otherwise only fact_scope (see fact_scope.sql), which holds every leg of
--- every conversation of each patient concerned, so conversations and next-conversation searches are complete. This
+-- A full rebuild recomputes every contact (fact_source is every contact); otherwise only fact_scope (see
+-- fact_scope.sql), which holds every leg, in the band's days, of every conversation of each patient concerned, so
+-- conversations and next-conversation searches are complete for the conversations in the band's zone
+-- (write_scope.sql, fact_band.sql). This
 -- is a view over the load's bound settings (build_params.sql); replace_facts.sql or merge_facts.sql materialises it.
 create or replace temp view facts_view as
 with params as (
@@ -20,18 +22,12 @@ with params as (
 ),
 
 horizon as (
-    select max(offered_at) as horizon_at from contacts
+    select horizon_at from build_horizon
 ),
 
 licensed_queues as (
-    -- queues served by licensed staff: more than half of their answered contacts (all loaded so far) were
-    -- answered by licensed agents. Their unanswered contacts go with their answered ones (in or out of the KPIs).
-    select c.queue
-    from contacts c
-    join agents a on a.agent_id = c.agent_id
-    where c.handled_at is not null
-    group by c.queue
-    having count_if(a.licensed) * 2 > count(*)
+    -- queues served by licensed staff (licensed_queues.sql)
+    select queue from build_licensed_queues
 ),
 
 base as not materialized (
@@ -48,7 +44,7 @@ base as not materialized (
              else date_diff('microsecond', c.handled_at, c.ended_at) * 0.000001 + c.acw_seconds
         end as decimal(18, 6)) as handle_seconds,
         case when p.fcr_same_reason then coalesce(c.reason, '') else '' end as match_reason
-    from contacts c
+    from fact_source c
     cross join params p
     where p.full_rebuild or c.contact_id in (select contact_id from fact_scope)
 ),

@@ -1,13 +1,14 @@
--- Incremental: the facts in scope are recomputed; only the rows that actually changed (old or new version) go to
+-- Incremental: the facts in scope are recomputed and those in the write scope (write_scope.sql) kept; only the rows that actually changed (old or new version) go to
 -- the load's changes to the table store (contact_facts_dropped / contact_facts_added, see etl/store.py), so only
 -- their partitions are rewritten, and only their days join the day scope, so the marts recompute as few days as
 -- the new data can change.
 create or replace temp table new_scope_facts as
-select * from facts_view;
+select * from facts_view
+where contact_id in (select contact_id from write_scope);
 
 create or replace temp table old_scope_facts as
-select * from contact_facts
-where contact_id in (select contact_id from fact_scope);
+select * from contact_facts_band
+where contact_id in (select contact_id from write_scope);
 
 create or replace temp table changed_new_facts as
 select * from new_scope_facts except all select * from old_scope_facts;

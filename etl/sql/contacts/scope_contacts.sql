@@ -2,5 +2,5 @@
 -- rebuild).
 create or replace temp table fact_scope as
 select c.contact_id
-from contacts c
+from fact_source c
 semi join scope_conversations s on s.conversation_id = c.conversation_id;

@@ -4,7 +4,7 @@
 -- rebuild.
 -- The last statement returns the number of replaced rows.
 create or replace temp table replaced as
-select c.contact_id, c.patient_pseudonym, c.conversation_id
+select c.contact_id, c.patient_pseudonym, c.conversation_id, c.offered_at
 from contacts c
 semi join staged s on s.contact_id = c.contact_id and s.error is null;
 
@@ -13,6 +13,9 @@ select patient_pseudonym from replaced where patient_pseudonym is not null;
 
 insert into touched_conversations
 select conversation_id from replaced;
+
+insert into touched_offered
+select offered_at from replaced;
 
 insert into contacts_dropped
 select contact_id from replaced;

@@ -7,3 +7,6 @@ create or replace temp table touched_patients (patient_pseudonym varchar);
 create or replace temp table touched_conversations (conversation_id varchar);
 
 create or replace temp table touched_feedback (contact_id varchar);
+
+-- the offered times of the stored contacts a re-delivery replaces (their old versions' place in time)
+create or replace temp table touched_offered (offered_at timestamp);
