@@ -345,7 +345,7 @@ def _fact_band(con: duckdb.DuckDBPyConnection, settings: Settings, old_horizon: 
 def _report(con: duckdb.DuckDBPyConnection, load_id: int, settings: Settings, started: dt.datetime,
             files: list[FileReport]) -> LoadReport:
     dq = sqlfiles.query(con, "queries/data_quality.sql", {"items": settings.item_names}).iloc[0]
-    horizon = con.execute("select max(offered_at) from contacts").fetchone()[0]
+    horizon = con.execute("select horizon_at from build_horizon").fetchone()[0]  # rebuild_marts' (build_params.sql)
     return LoadReport(
         load_id=load_id,
         db_path=str(settings.db_path),

@@ -12,7 +12,7 @@ that swap is the one commit point. A killed load leaves only unnamed files, whic
 the KEEP snapshots still on disk are kept for their readers.
 
 During a load, each stored table is a temp view over the stored files minus the rows the load drops (temp table
-<t>_dropped: their keys) plus the rows it adds (<t>_added), so the load's SQL reads them as tables.
+<t>_dropped: their keys, and the time their partition comes from) plus the rows it adds (<t>_added), so the load's SQL reads them as tables.
 """
 
 from __future__ import annotations
@@ -32,10 +32,12 @@ from etl.safe_files import DIR_MODE, private_opener, private_umask
 
 @dataclass(frozen=True)
 class Stored:
-    """A stored table: its natural key, the name of its partition folders' column and the partition's SQL value."""
+    """A stored table: its natural key, the name of its partition folders' column, the partition's SQL value and
+    the column it is computed from (kept with the dropped rows' keys, so their partitions are known unread)."""
     key: tuple[str, ...]
     partition: str
     day: str
+    at: str
 
     @property
     def keys(self) -> str:
@@ -44,11 +46,13 @@ class Stored:
 
 # identifiers and expressions interpolated below come only from this table
 STORED = {
-    "contacts": Stored(("contact_id",), "offered_day", "strftime(offered_at::date, '%Y-%m-%d')"),
-    "contact_facts": Stored(("contact_id",), "offered_day", "strftime(offered_at::date, '%Y-%m-%d')"),
-    "surveys": Stored(("survey_id",), "responded_day", "coalesce(strftime(responded_at::date, '%Y-%m-%d'), 'none')"),
+    "contacts": Stored(("contact_id",), "offered_day", "strftime(offered_at::date, '%Y-%m-%d')", "offered_at"),
+    "contact_facts": Stored(("contact_id",), "offered_day", "strftime(offered_at::date, '%Y-%m-%d')",
+                            "offered_at"),
+    "surveys": Stored(("survey_id",), "responded_day", "coalesce(strftime(responded_at::date, '%Y-%m-%d'), 'none')",
+                      "responded_at"),
     "qa_results": Stored(("evaluation_id", "item"), "evaluated_day",
-                         "coalesce(strftime(evaluated_at::date, '%Y-%m-%d'), 'none')"),
+                         "coalesce(strftime(evaluated_at::date, '%Y-%m-%d'), 'none')", "evaluated_at"),
 }
 TABLES = tuple(STORED)
 LOADED = ("contacts", "surveys", "qa_results")  # merged by the load (contact_facts is derived)
@@ -94,7 +98,7 @@ def attach(con: duckdb.DuckDBPyConnection, root: Path) -> None:
             source = _source(root, table, [f for part in files.get(table, {}).values() for f in part])
             con.execute(f"create or replace temp view store_{table} as {source}")
             con.execute(f"create or replace temp table {table}_added as select * from {table}_template limit 0")
-            con.execute(f"create or replace temp table {table}_dropped as select {stored.keys} "
+            con.execute(f"create or replace temp table {table}_dropped as select {stored.keys}, {stored.at} "
                         f"from {table}_template limit 0")
             con.execute(f"create or replace temp view {table} as select * from store_{table} "
                         f"anti join ({_gone(table)}) using ({stored.keys}) union all select * from {table}_added")
@@ -105,7 +109,7 @@ def replace(con: duckdb.DuckDBPyConnection, table: str, query: str | None = None
     if query is not None:
         con.execute(f"create or replace temp table {table}_added as select * from {query}")
     con.execute(f"create or replace table {table}_template as select * from {table}_added limit 0")
-    con.execute(f"create or replace temp table {table}_dropped as select {STORED[table].keys} "
+    con.execute(f"create or replace temp table {table}_dropped as select {STORED[table].keys}, {STORED[table].at} "
                 f"from {table}_template limit 0")
     con.execute("insert into store_replaced values ($t)", {"t": table})
     con.execute(f"create or replace temp view {table} as select * from {table}_added")
@@ -146,8 +150,7 @@ def _write_table(con: duckdb.DuckDBPyConnection, root: Path, table: str, version
     """Rewrite the partitions holding added or dropped rows; return the table's new partition -> files map."""
     stored = STORED[table]
     replaced = _replaced(con, table)
-    dropped = "" if replaced else (f" union select {stored.day} from store_{table} semi join {table}_dropped "
-                                   f"using ({stored.keys})")
+    dropped = "" if replaced else f" union select {stored.day} from {table}_dropped"
     touched = {row[0] for row in con.execute(f"select distinct {stored.day} from {table}_added{dropped}").fetchall()}
     if replaced:
         partitions = {}

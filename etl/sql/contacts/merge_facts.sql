@@ -22,7 +22,7 @@ union
 select day from changed_old_facts;
 
 insert into contact_facts_dropped
-select contact_id from changed_old_facts;
+select contact_id, offered_at from changed_old_facts;
 
 insert into contact_facts_added
 select * from changed_new_facts;

@@ -18,7 +18,7 @@ insert into touched_offered
 select offered_at from replaced;
 
 insert into contacts_dropped
-select contact_id from replaced;
+select contact_id, offered_at from replaced;
 
 delete from contacts_added
 where contact_id in (select contact_id from replaced);

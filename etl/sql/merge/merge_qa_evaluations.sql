@@ -11,7 +11,7 @@ join (select distinct evaluation_id, contact_id from staged where error is null)
     on s.evaluation_id = r.evaluation_id and s.contact_id <> r.contact_id;
 
 create or replace temp table replaced as
-select r.evaluation_id, r.item, r.contact_id
+select r.evaluation_id, r.item, r.contact_id, r.evaluated_at
 from qa_results r
 where r.evaluation_id in (select evaluation_id from moved_evaluations)
    or (r.evaluation_id, r.item) in (select (evaluation_id, item) from staged where error is null);
@@ -29,7 +29,7 @@ where s.error is null
        or (s.evaluation_id, s.item) in (select (evaluation_id, item) from replaced));
 
 insert into qa_results_dropped
-select evaluation_id, item from replaced;
+select evaluation_id, item, evaluated_at from replaced;
 
 delete from qa_results_added
 where (evaluation_id, item) in (select (evaluation_id, item) from replaced);
