@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= var/carekpi.duckdb
 PORT ?= 8501
+# `make test` spreads the suite over this many processes (pytest-xdist; "auto": one per CPU core, at most 4)
+TEST_WORKERS ?= auto
 # The sample data's pseudonym key lives in var/ (never in git); real deployments set CAREKPI_PSEUDONYM_KEY.
 export CAREKPI_PSEUDONYM_KEY_FILE ?= $(CURDIR)/var/pseudonym.key
 
@@ -35,7 +37,7 @@ run: load
 		--server.headless true --browser.gatherUsageStats false
 
 test: install-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4
 
 prove: install-test
 	CAREKPI_PROOF=full $(BIN)/python -m pytest -m prove -s
