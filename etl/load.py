@@ -116,7 +116,8 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
                    for spec, path in files]
         with _timed(timings, "contact facts and marts"):
             full = _needs_full_rebuild(con, settings, before)
-            band_days = rebuild_marts(con, settings, full=full, old_horizon=before["horizon"])
+            band_days = rebuild_marts(con, settings, full=full, old_horizon=before["horizon"],
+                                      new_horizon=before["horizon_after"])
         timings["full rebuild"] = float(band_days is None)
         if band_days is not None:
             timings["fact band days"] = float(band_days)  # the days of contacts the incremental facts read
@@ -265,10 +266,10 @@ def facts_settings(settings: Settings) -> str:
     return json.dumps({**build_parameters(settings), "facts_layout": FACTS_LAYOUT}, sort_keys=True)
 
 
-def _build_state(con: duckdb.DuckDBPyConnection) -> dict:
+def _build_state(con: duckdb.DuckDBPyConnection, before: dict | None = None) -> dict:
     return {
         "built": store.built(con, "contact_facts"),
-        "horizon": con.execute("select max(offered_at) from contacts").fetchone()[0],
+        "horizon": horizon(con, before["horizon"] if before else None),
         "roster": tuple(sqlfiles.query(con, "queries/roster_fingerprint.sql").iloc[0]),
         "settings": (con.execute("select any_value(settings_json) from build_settings").fetchone() or [None])[0],
     }
@@ -276,20 +277,34 @@ def _build_state(con: duckdb.DuckDBPyConnection) -> dict:
 
 def _needs_full_rebuild(con: duckdb.DuckDBPyConnection, settings: Settings, before: dict) -> bool:
     """Incremental unless nothing was built yet, the settings or the roster changed, or the horizon went back."""
-    after = _build_state(con)
+    after = _build_state(con, before)
+    before["horizon_after"] = after["horizon"]
     return (not before["built"] or before["settings"] != facts_settings(settings)
             or before["roster"] != after["roster"] or before["horizon"] is None
             or (after["horizon"] is not None and after["horizon"] < before["horizon"]))
 
 
+def horizon(con: duckdb.DuckDBPyConnection, before: dt.datetime | None = None) -> dt.datetime | None:
+    """The latest offered_at loaded. Read from what the last load kept (horizon_built) and this load's added
+    contacts when no stored contact was dropped (`before`: the horizon at this load's start); else from every
+    contact."""
+    if store.built(con, "contacts") and con.execute("select count(*) from contacts_dropped").fetchone()[0] == 0:
+        kept = con.execute("select count(*), max(horizon_at) from horizon_built").fetchone()
+        if kept[0] == 1 and (before is None or before == kept[1]):
+            return con.execute("select greatest($kept::timestamp, (select max(offered_at) from contacts_added))",
+                               {"kept": kept[1]}).fetchone()[0]
+    return con.execute("select max(offered_at) from contacts").fetchone()[0]
+
+
 def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool = True,
-                  old_horizon: dt.datetime | None = None) -> int | None:
+                  old_horizon: dt.datetime | None = None, new_horizon: dt.datetime | None = None) -> int | None:
     """Recompute contact_facts and the marts: all of them, or only what this load's data can change (all of them
     too when the licensed queues changed). Returns, when incremental, how many days of stored contacts it read
     (fact_band.sql); None after a full rebuild."""
     sqlfiles.run(con, "contacts/licensed_queues.sql")
     full = full or _licensed_queues_changed(con)
-    params = {"full_rebuild": full, "old_horizon": old_horizon, **build_parameters(settings)}
+    params = {"full_rebuild": full, "old_horizon": old_horizon, **build_parameters(settings),
+              "horizon_at": new_horizon if new_horizon is not None else horizon(con)}
     sqlfiles.run(con, "contacts/build_params.sql", params)
     if full:
         con.execute("create or replace temp view fact_source as select * from contacts")
@@ -316,6 +331,8 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool
         con.execute("insert into conversation_spread select spread_us from fact_band")
     con.execute("delete from build_settings")
     con.execute("insert into build_settings values ($s)", {"s": facts_settings(settings)})
+    con.execute("delete from horizon_built")
+    con.execute("insert into horizon_built select horizon_at from build_horizon")
     con.execute("delete from licensed_queues_built")
     con.execute("insert into licensed_queues_built select coalesce(list(queue order by queue), []) "
                 "from build_licensed_queues")

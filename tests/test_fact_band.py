@@ -136,3 +136,27 @@ def test_spread_conversations_at_the_band_edges_stay_exact(tmp_path, history):
     assert facts["X1"][:3] == (True, True, True) and float(facts["X1"][3]) == 620.0
     assert facts["X2"][:3] == (False, False, False)
     assert facts["V1"][:3] == (True, False, True) and float(facts["V1"][3]) == 620.0
+
+
+def test_the_horizon_follows_a_redelivery_that_moves_the_latest_contact_back(tmp_path, history):
+    # the last day's contacts, then the latest of them re-delivered a month earlier: the horizon goes back (kept
+    # horizon and added contacts are not enough once a stored contact is dropped), so everything is rebuilt
+    settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
+    load([history / "first"], settings, now=NOW)
+    first = load([history / "last_day"], settings, now=NOW)
+    times = []
+    for name, columns in (("calls.csv", ("offered_at", "answered_at", "ended_at")),
+                          ("chats.csv", ("requested_at", "accepted_at", "ended_at"))):
+        frame = pd.read_csv(history / "last_day" / name, dtype=str, keep_default_na=False)
+        times += [(at, name, columns, frame.iloc[[i]]) for i, at in enumerate(frame[columns[0]])]
+    times.sort(key=lambda t: t[0])
+    (latest_at, name, columns, latest), second_latest = times[-1], times[-2][0]
+    for column in columns:
+        latest[column] = latest[column].str.replace("2026-03-01", "2026-02-01")
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    latest.to_csv(moved / name, index=False)
+    report = load([moved], settings, now=NOW)
+    assert first.horizon == latest_at.replace(" ", "T") + "Z"
+    assert report.horizon == second_latest.replace(" ", "T") + "Z"
+    assert report.timings["full rebuild"] == 1.0

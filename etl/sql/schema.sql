@@ -75,6 +75,12 @@ create table if not exists build_settings (
 -- The longest conversation's spread (last leg's offered_at minus its first's, microseconds) over every contact
 -- stored: an incremental load reads only the days it can change, widened by this (etl/sql/contacts/fact_band.sql).
 -- Kept by every load; empty in a warehouse built before it (the next load then measures it over every contact).
+-- The horizon (the latest offered_at loaded) as the last load left it, so the next one need not read every contact
+-- for it (etl/load.py).
+create table if not exists horizon_built (
+    horizon_at timestamp
+);
+
 -- The licensed queues (etl/sql/contacts/licensed_queues.sql) the stored facts were built with, as one sorted list.
 create table if not exists licensed_queues_built (
     queues varchar[]

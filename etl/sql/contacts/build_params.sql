@@ -10,6 +10,6 @@ select
     $reporting_timezone::varchar as reporting_timezone,
     $critical_items::varchar[] as critical_items;
 
--- the horizon: the latest offered_at loaded, over all contacts whatever the filters (read once per build)
+-- the horizon: the latest offered_at loaded, over all contacts whatever the filters (etl.load.horizon)
 create or replace temp table build_horizon as
-select max(offered_at) as horizon_at from contacts;
+select $horizon_at::timestamp as horizon_at;
