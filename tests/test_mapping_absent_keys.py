@@ -102,22 +102,27 @@ def without(data, path: tuple[str, ...], how: str) -> tuple[object, int]:
     return data, held
 
 
-def staged(mapping_name: str, path: Path) -> tuple[list, list]:
-    """What the load makes of one source before the merge: the mapped values and every row's check or reason, in an
-    in-memory database (the same steps as `carekpi mapping preview`); and the report notes."""
+def staged(mapping_name: str, *paths: Path) -> list[tuple[list, list]]:
+    """What the load makes of each source before the merge: the mapped values and every row's check or reason, in an
+    in-memory database (the same steps as `carekpi mapping preview`); and the report notes. One database for all
+    the sources, one after the other (each step replaces its tables)."""
     mapping = mapping_of(mapping_name)
-    settings = Settings(db_path=path.parent / "unused.duckdb", pseudonym_key=KEY)
+    settings = Settings(db_path=paths[0].parent / "unused.duckdb", pseudonym_key=KEY)
+    params = {**load_parameters(settings, mapping, NOW.replace(tzinfo=None)), "load_id": 0}
     con = duckdb.connect()
+    results = []
     try:
         for name in ("schema.sql", "schema_contacts.sql", "macros.sql"):
             sqlfiles.run(con, name)
-        _, notes = read_mapped(con, mapping, path)
-        stage(con, mapping.spec, {**load_parameters(settings, mapping, NOW.replace(tzinfo=None)), "load_id": 0},
-              mapped=True)
-        rows = con.execute("select columns(lambda c: c not like '%raw%')::varchar from staged order by line_no").fetchall()
+        for path in paths:
+            _, notes = read_mapped(con, mapping, path)
+            stage(con, mapping.spec, params, mapped=True)
+            rows = con.execute("select columns(lambda c: c not like '%raw%')::varchar from staged "
+                               "order by line_no").fetchall()
+            results.append((rows, notes))
     finally:
         con.close()
-    return rows, notes
+    return results
 
 
 def cases() -> list:
@@ -131,8 +136,8 @@ def test_a_key_absent_from_every_record_reads_as_null(tmp_path, mapping, path):
     route = full_path(mapping, path)
     nulled, held = without(original, route, "null")
     absent, _ = without(original, route, "absent")
-    as_null, _ = staged(mapping, write(mapping, nulled, tmp_path / "null"))
-    as_absent, notes = staged(mapping, write(mapping, absent, tmp_path / "absent"))
+    (as_null, _), (as_absent, notes) = staged(mapping, write(mapping, nulled, tmp_path / "null"),
+                                              write(mapping, absent, tmp_path / "absent"))
     assert as_absent == as_null
     if held and len(route) > 1 and route[-2] not in ("conversations", "participants", "sessions", "entries"):
         assert any(".".join(path) in note for note in notes)  # the report names a nested field read as empty
@@ -262,7 +267,7 @@ def test_an_empty_or_degenerate_file_reads_no_rows_with_a_note_or_is_refused_in_
         assert str(refused.value) == f"{source}: its 1 record(s) are all empty objects ({{}}), with no field to map"
         return
     check(mapping_of(mapping), [source])  # what the load does first
-    rows, notes = staged(mapping, source)
+    [(rows, notes)] = staged(mapping, source)
     if note is None:  # JSON lines: a page object is a record of fields the mapping does not read, set aside
         assert len(rows) == 1 and notes and notes[0].startswith("fields no record holds, read as empty: ")
         return
