@@ -117,6 +117,14 @@ grouped as (
     group by all
 ),
 
+channel_totals as (
+    -- the contacts offered in each group over all channels: the channel share's denominator (a join, not a window
+    -- over the wide rows, which cost a fixed ~15 ms a query)
+    select day, week, month, hour, queue, team, site, partner, agent, sum(offered) as offered_all_channels
+    from grouped
+    group by all
+),
+
 final as (
     select
         g.day, g.week, g.month, g.hour, g.channel, g.queue, g.team, g.site, g.partner, g.agent,
@@ -196,15 +204,17 @@ final as (
         handled_evaluated::bigint as qa_coverage_num,
         handled::bigint as qa_coverage_den,
 
-        offered / nullif(sum(offered) over (
-            partition by g.day, g.week, g.month, g.hour, g.queue, g.team, g.site, g.partner, g.agent), 0)
-            as channel_share,
+        offered / nullif(t.offered_all_channels, 0) as channel_share,
         offered::bigint as channel_share_num,
-        (sum(offered) over (
-            partition by g.day, g.week, g.month, g.hour, g.queue, g.team, g.site, g.partner, g.agent))::bigint
-            as channel_share_den,
+        t.offered_all_channels::bigint as channel_share_den,
         q.qa_items
     from grouped g
+    join channel_totals t
+        on g.day is not distinct from t.day and g.week is not distinct from t.week
+        and g.month is not distinct from t.month and g.hour is not distinct from t.hour
+        and g.queue is not distinct from t.queue and g.team is not distinct from t.team
+        and g.site is not distinct from t.site and g.partner is not distinct from t.partner
+        and g.agent is not distinct from t.agent
     left join qa_lists q
         on g.day is not distinct from q.day and g.week is not distinct from q.week
         and g.month is not distinct from q.month and g.hour is not distinct from q.hour
