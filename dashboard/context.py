@@ -20,7 +20,7 @@ from etl.drilldown import kpi_contacts
 from etl.defaults import Comparison, comparison, fcr_closed_through, fcr_filters
 from etl.kpis import Filters, Scope, built_reporting_timezone, kpi_table
 from etl.settings import Settings, load_settings
-from etl.warehouse import connect_read_only, snapshot_id
+from etl.warehouse import connect_read_only, cursor, snapshot_id
 
 VIEW_KEY = "carekpi_view"
 
@@ -36,7 +36,7 @@ def _connection(db_path: str, snapshot: str) -> duckdb.DuckDBPyConnection:
 
 
 def _cursor(db_path: str, snapshot: str) -> duckdb.DuckDBPyConnection:
-    return _connection(db_path, snapshot).cursor()
+    return cursor(_connection(db_path, snapshot))
 
 
 def warehouse_cursor(db_path: str, snapshot: str) -> duckdb.DuckDBPyConnection:

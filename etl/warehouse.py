@@ -53,7 +53,16 @@ def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(current_file(db_path)), read_only=True)
     con.execute("set TimeZone = 'UTC'")
     con.execute("set parquet_metadata_cache = true")  # the table store's file footers, read once per connection
+    sqlfiles.run(con, "query_macros.sql")  # the filters and scope every query applies
     return con
+
+
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor on a connection (one per thread: DuckDB connections are not thread-safe), with the query macros
+    (temp objects belong to each cursor)."""
+    cur = con.cursor()
+    sqlfiles.run(cur, "query_macros.sql")
+    return cur
 
 
 def snapshot_id(db_path: Path) -> str:
@@ -95,6 +104,7 @@ def writable_snapshot(db_path: Path, memory_limit: str | None = None,
         try:
             con.execute("set TimeZone = 'UTC'")
             sqlfiles.run(con, "schema.sql")
+            sqlfiles.run(con, "query_macros.sql")
             store.attach(con, root)
             store.publish(root, store.manifest_of(con)["version"])  # in case a load was killed right after its swap
             _upgrade_durations(con)

@@ -12,14 +12,8 @@ select
 from contact_facts
 where handled and direction = 'inbound'  -- the Handle time KPI counts inbound legs (kpi_grain.sql)
   and day between $date_from and $date_to
-  and ($include_licensed or not licensed)
-  and (len($partners::varchar[]) = 0 or list_contains($partners::varchar[], partner))
-  and (len($sites::varchar[]) = 0 or list_contains($sites::varchar[], site))
-  and (len($teams::varchar[]) = 0 or list_contains($teams::varchar[], team))
-  and (len($channels::varchar[]) = 0 or list_contains($channels::varchar[], channel))
-  and (len($queues::varchar[]) = 0 or list_contains($queues::varchar[], queue))
-  and (len($agents::varchar[]) = 0 or list_contains($agents::varchar[], agent_id))
-  and ($scope_partners::varchar[] is null or list_contains($scope_partners::varchar[], partner))
-  and ($scope_teams::varchar[] is null or list_contains($scope_teams::varchar[], team))
+  and ck_in_view(licensed, partner, site, team, channel, queue, agent_id,
+                 $include_licensed, $partners::varchar[], $sites::varchar[], $teams::varchar[], $channels::varchar[],
+                 $queues::varchar[], $agents::varchar[], $scope_partners::varchar[], $scope_teams::varchar[])
 group by all
 order by all;

@@ -25,15 +25,9 @@ final as (
     join contact_facts f on f.contact_id = e.contact_id
     where ((($item)::varchar is null and len(e.items_failed) > 0) or list_contains(e.items_failed, $item))
       and f.day between $date_from and $date_to
-      and ($include_licensed or not f.licensed)
-      and (len($partners::varchar[]) = 0 or list_contains($partners::varchar[], f.partner))
-      and (len($sites::varchar[]) = 0 or list_contains($sites::varchar[], f.site))
-      and (len($teams::varchar[]) = 0 or list_contains($teams::varchar[], f.team))
-      and (len($channels::varchar[]) = 0 or list_contains($channels::varchar[], f.channel))
-      and (len($queues::varchar[]) = 0 or list_contains($queues::varchar[], f.queue))
-      and (len($agents::varchar[]) = 0 or list_contains($agents::varchar[], f.agent_id))
-      and ($scope_partners::varchar[] is null or list_contains($scope_partners::varchar[], f.partner))
-      and ($scope_teams::varchar[] is null or list_contains($scope_teams::varchar[], f.team))
+      and ck_in_view(f.licensed, f.partner, f.site, f.team, f.channel, f.queue, f.agent_id,
+                     $include_licensed, $partners::varchar[], $sites::varchar[], $teams::varchar[], $channels::varchar[],
+                     $queues::varchar[], $agents::varchar[], $scope_partners::varchar[], $scope_teams::varchar[])
 )
 
 select * from final
