@@ -301,8 +301,9 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool
     """Recompute contact_facts and the marts: all of them, or only what this load's data can change (all of them
     too when the licensed queues changed). Returns, when incremental, how many days of stored contacts it read
     (fact_band.sql); None after a full rebuild."""
-    sqlfiles.run(con, "contacts/licensed_queues.sql")
-    full = full or _licensed_queues_changed(con)
+    kept = con.execute("select any_value(queues) from licensed_queues_kept").fetchone()[0]
+    sqlfiles.run(con, "contacts/licensed_queues.sql", {"from_kept": not full and kept is not None})
+    full = full or kept is None or list(kept) != _licensed_queues(con)
     params = {"full_rebuild": full, "old_horizon": old_horizon, **build_parameters(settings),
               "horizon_at": new_horizon if new_horizon is not None else horizon(con)}
     sqlfiles.run(con, "contacts/build_params.sql", params)
@@ -333,17 +334,16 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool
     con.execute("insert into build_settings values ($s)", {"s": facts_settings(settings)})
     con.execute("delete from horizon_built")
     con.execute("insert into horizon_built select horizon_at from build_horizon")
-    con.execute("delete from licensed_queues_built")
-    con.execute("insert into licensed_queues_built select coalesce(list(queue order by queue), []) "
-                "from build_licensed_queues")
+    con.execute("delete from licensed_queues_kept")
+    con.execute("insert into licensed_queues_kept select $queues, coalesce(list({'queue': queue, 'answered': "
+                "answered, 'licensed_answered': licensed_answered} order by queue), []) from build_queue_answers",
+                {"queues": _licensed_queues(con)})
     return None if full else con.execute("select count(*) from fact_band_days").fetchone()[0]
 
 
-def _licensed_queues_changed(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the licensed queues differ from those the stored facts were built with (or those are unknown)."""
-    built = con.execute("select any_value(queues) from licensed_queues_built").fetchone()[0]
-    now = con.execute("select coalesce(list(queue order by queue), []) from build_licensed_queues").fetchone()[0]
-    return built is None or list(built) != list(now)
+def _licensed_queues(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """This build's licensed queues (licensed_queues.sql), sorted."""
+    return list(con.execute("select coalesce(list(queue order by queue), []) from build_licensed_queues").fetchone()[0])
 
 
 def _fact_band(con: duckdb.DuckDBPyConnection, settings: Settings, old_horizon: dt.datetime | None) -> None:

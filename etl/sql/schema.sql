@@ -81,9 +81,11 @@ create table if not exists horizon_built (
     horizon_at timestamp
 );
 
--- The licensed queues (etl/sql/contacts/licensed_queues.sql) the stored facts were built with, as one sorted list.
-create table if not exists licensed_queues_built (
-    queues varchar[]
+-- The licensed queues (etl/sql/contacts/licensed_queues.sql) the stored facts were built with, as one sorted list,
+-- and the answer counts per queue they come from (one row).
+create table if not exists licensed_queues_kept (
+    queues varchar[],
+    answers struct(queue varchar, answered bigint, licensed_answered bigint)[]
 );
 
 create table if not exists conversation_spread (

@@ -12,20 +12,37 @@
 --   starting in [zone_lo, zone_hi]: those cut off at the band's edges start before zone_lo or after zone_hi + W.
 -- The touched conversations' legs are searched in the whole history (a new leg may join a conversation of any day),
 -- so S stays a true bound: it grows with the conversations this load touched.
+--
+-- One read of the stored facts (every stored contact has one, with its conversation, time and day; the facts are
+-- not yet changed) finds the stored legs of the touched conversations and the days of the contacts whose surveys or
+-- QA results changed (day_scope.sql).
+create or replace temp table touched_stored as
+select
+    contact_id,
+    conversation_id,
+    offered_at,
+    day,
+    conversation_id in (select conversation_id from touched_conversations union all
+                        select conversation_id from contacts_added) as in_touched_conversation
+from contact_facts
+where conversation_id in (select conversation_id from touched_conversations union all
+                          select conversation_id from contacts_added)
+   or contact_id in (select contact_id from touched_feedback);
+
+-- every leg, now, of the touched conversations: the stored ones not dropped by this load, and the added ones
 create or replace temp table touched_legs as
 select conversation_id, offered_at
-from contacts
-where conversation_id in (
-    select conversation_id from touched_conversations
-    union all
-    select conversation_id from contacts_added
-);
+from touched_stored
+where in_touched_conversation and contact_id not in (select contact_id from contacts_dropped)
+union all
+select conversation_id, offered_at
+from contacts_added;
 
 create or replace temp table fact_band as
 with times as (
     select offered_at from touched_legs
     union all
-    select offered_at from touched_offered
+    select offered_at from replaced_contacts
 ),
 
 spread as (

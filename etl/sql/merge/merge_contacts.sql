@@ -4,7 +4,8 @@
 -- rebuild.
 -- The last statement returns the number of replaced rows.
 create or replace temp table replaced as
-select c.contact_id, c.patient_pseudonym, c.conversation_id, c.offered_at
+select c.contact_id, c.patient_pseudonym, c.conversation_id, c.offered_at, c.queue, c.agent_id,
+    c.handled_at is not null as handled, c.load_id <> $load_id as stored
 from contacts c
 semi join staged s on s.contact_id = c.contact_id and s.error is null;
 
@@ -14,8 +15,8 @@ select patient_pseudonym from replaced where patient_pseudonym is not null;
 insert into touched_conversations
 select conversation_id from replaced;
 
-insert into touched_offered
-select offered_at from replaced;
+insert into replaced_contacts
+select offered_at, queue, agent_id, handled, stored from replaced;
 
 insert into contacts_dropped
 select contact_id, offered_at from replaced;

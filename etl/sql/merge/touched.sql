@@ -8,5 +8,8 @@ create or replace temp table touched_conversations (conversation_id varchar);
 
 create or replace temp table touched_feedback (contact_id varchar);
 
--- the offered times of the stored contacts a re-delivery replaces (their old versions' place in time)
-create or replace temp table touched_offered (offered_at timestamp);
+-- the old versions a re-delivery replaces: their place in time (fact_band.sql) and, for those stored before this
+-- load, what the licensed queues' answer counts lose (licensed_queues.sql)
+create or replace temp table replaced_contacts (
+    offered_at timestamp, queue varchar, agent_id varchar, handled boolean, stored boolean
+);
