@@ -304,9 +304,10 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool
     kept = con.execute("select any_value(queues) from licensed_queues_kept").fetchone()[0]
     sqlfiles.run(con, "contacts/licensed_queues.sql", {"from_kept": not full and kept is not None})
     full = full or kept is None or list(kept) != _licensed_queues(con)
-    params = {"full_rebuild": full, "old_horizon": old_horizon, **build_parameters(settings),
-              "horizon_at": new_horizon if new_horizon is not None else horizon(con)}
+    params = {"full_rebuild": full, "old_horizon": old_horizon, **build_parameters(settings)}
     sqlfiles.run(con, "contacts/build_params.sql", params)
+    sqlfiles.run(con, "contacts/build_horizon.sql",
+                 {"horizon_at": new_horizon if new_horizon is not None else horizon(con)})
     if full:
         con.execute("create or replace temp view fact_source as select * from contacts")
     else:
@@ -362,7 +363,7 @@ def _fact_band(con: duckdb.DuckDBPyConnection, settings: Settings, old_horizon: 
 def _report(con: duckdb.DuckDBPyConnection, load_id: int, settings: Settings, started: dt.datetime,
             files: list[FileReport]) -> LoadReport:
     dq = sqlfiles.query(con, "queries/data_quality.sql", {"items": settings.item_names}).iloc[0]
-    horizon = con.execute("select horizon_at from build_horizon").fetchone()[0]  # rebuild_marts' (build_params.sql)
+    horizon = con.execute("select horizon_at from build_horizon").fetchone()[0]  # rebuild_marts' (build_horizon.sql)
     return LoadReport(
         load_id=load_id,
         db_path=str(settings.db_path),

@@ -9,7 +9,3 @@ select
     $sl_other_seconds::integer as sl_other_seconds,
     $reporting_timezone::varchar as reporting_timezone,
     $critical_items::varchar[] as critical_items;
-
--- the horizon: the latest offered_at loaded, over all contacts whatever the filters (etl.load.horizon)
-create or replace temp table build_horizon as
-select $horizon_at::timestamp as horizon_at;
