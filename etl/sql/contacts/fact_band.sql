@@ -16,17 +16,20 @@
 -- One read of the stored facts (every stored contact has one, with its conversation, time and day; the facts are
 -- not yet changed) finds the stored legs of the touched conversations and the days of the contacts whose surveys or
 -- QA results changed (day_scope.sql).
+create or replace temp table touched_conversation_ids as
+select conversation_id from touched_conversations
+union
+select conversation_id from contacts_added;
+
 create or replace temp table touched_stored as
 select
     contact_id,
     conversation_id,
     offered_at,
     day,
-    conversation_id in (select conversation_id from touched_conversations union all
-                        select conversation_id from contacts_added) as in_touched_conversation
+    conversation_id in (select conversation_id from touched_conversation_ids) as in_touched_conversation
 from contact_facts
-where conversation_id in (select conversation_id from touched_conversations union all
-                          select conversation_id from contacts_added)
+where conversation_id in (select conversation_id from touched_conversation_ids)
    or contact_id in (select contact_id from touched_feedback);
 
 -- every leg, now, of the touched conversations: the stored ones not dropped by this load, and the added ones
