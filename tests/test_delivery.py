@@ -358,10 +358,12 @@ def test_the_scheduler_ticks_the_same_idempotent_delivery(setup):
     assert [(job.id, job.trigger.interval.total_seconds()) for job in runner.get_jobs()] == [("deliver", 60)]
     sub = Subscription(name="n", user="nw", when="0 7 * * 1", timezone="UTC")
     assert next_slot(sub, NOW) == dt.datetime(2026, 11, 30, 7, tzinfo=dt.UTC)
-    tick(settings)  # the real clock: whatever slots are due now are sent once
+    tick(settings, NOW)  # a Monday 07:05: the three dailies and the Monday scorecard are due
     sent = len(server.messages)
-    tick(settings)
-    assert len(server.messages) == sent == len(log.deliveries(log.log_file(settings), "sent"))
+    tick(settings, NOW + dt.timedelta(minutes=1))  # the next tick finds them in the delivery log
+    assert len(server.messages) == sent
+    assert sorted(log.deliveries(log.log_file(settings), "sent")["subscription"]) == [
+        "harbor-daily", "manager-daily", "northwind-daily", "northwind-scorecard"]
 
 
 def test_the_readme_subscriptions_example_is_valid(tmp_path):

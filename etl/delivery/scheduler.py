@@ -6,6 +6,7 @@ subscriptions file is read at each tick, so a change needs no restart."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -26,9 +27,10 @@ def scheduler(settings: Settings, scheduler_class=BlockingScheduler):
     return runner
 
 
-def tick(settings: Settings) -> None:
+def tick(settings: Settings, now: dt.datetime | None = None) -> None:
+    """One run of `deliver_due` at `now` (the clock when None); a failure is logged, not raised."""
     try:
-        summary = deliver_due(settings)
+        summary = deliver_due(settings, now)
         LOG.info("deliveries: %s", summary.text())
     except Exception as exc:  # noqa: BLE001 - a failed tick is logged; the schedule keeps running
         LOG.error("delivery run failed: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
