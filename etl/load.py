@@ -31,7 +31,8 @@ from etl.settings import Settings
 from etl.sandbox import lock_down, readable
 from etl.warehouse import snapshot_dir, writable_snapshot
 
-FACTS_LAYOUT = 3  # 2: contract v2 (conversations, direction, ...); 3: exact DECIMAL waits and handle times
+FACTS_LAYOUT = 4  # 2: contract v2 (conversations, direction, ...); 3: exact DECIMAL waits and handle times;
+# 4: the marts summed over the agents (kpi_grain_teams, qa_item_grain_teams)
 MERGE_FILE = {
     "agents": "merge/merge_agents.sql",
     "queues": "merge/merge_queues.sql",

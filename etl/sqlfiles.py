@@ -15,7 +15,8 @@ import duckdb
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _TABLE = re.compile(r"\{\{([a-z_]+)\}\}")
 # The only tables a query file may be pointed at with {{slot}}: identifiers, never values.
-TABLES = frozenset({"kpi_grain", "kpi_grain_hourly", "qa_item_grain", "qa_item_grain_hourly"})
+TABLES = frozenset({"kpi_grain", "kpi_grain_hourly", "kpi_grain_teams", "qa_item_grain", "qa_item_grain_hourly",
+                    "qa_item_grain_teams"})
 
 
 @cache

@@ -82,8 +82,8 @@ def _assert_build_serves_the_loader_kpis(settings: Settings, engine: str) -> tup
     report = build(settings, engine)
     result = _built_equal(con, settings, engine)
     assert result.differences == []
-    assert result.rows == {"contact_facts": 23, "kpi_grain_hourly": 21, "kpi_grain": 20,
-                           "qa_item_grain_hourly": 6, "qa_item_grain": 6}
+    assert result.rows == {"contact_facts": 23, "kpi_grain_hourly": 21, "kpi_grain": 20, "kpi_grain_teams": 18,
+                           "qa_item_grain_hourly": 6, "qa_item_grain": 6, "qa_item_grain_teams": 6}
     assert report.rows == result.rows
     # the refreshed warehouse holds exactly the loader's tables, and the app's query reads the same KPIs
     refreshed = _warehouse_equal(con, settings)
@@ -95,7 +95,7 @@ def _assert_build_serves_the_loader_kpis(settings: Settings, engine: str) -> tup
 def test_duckdb_build_equals_the_loader_cell_for_cell(tmp_path):
     settings = _small_db(tmp_path)
     result, _ = _assert_build_serves_the_loader_kpis(settings, "duckdb")
-    assert result.cells == 23 * 34 + (21 + 20) * 43 + (6 + 6) * 13  # rows x columns of each table
+    assert result.cells == 23 * 34 + (21 + 20 + 18) * 43 + (6 + 6 + 6) * 13  # rows x columns of each table
     # the warehouse records what it was built with, as after a load
     con = connect_read_only(settings.db_path)
     try:
@@ -147,7 +147,7 @@ def test_spark_build_equals_the_loader_cell_for_cell(tmp_path, spark_ready):
     settings = _small_db(tmp_path).model_copy(update={"spark_master": "local[2]"})
     stored = store.current_files(store.store_dir(settings.db_path), "contacts")
     result, report = _assert_build_serves_the_loader_kpis(settings, "spark")
-    assert result.cells == 23 * 34 + (21 + 20) * 43 + (6 + 6) * 13  # rows x columns of each table
+    assert result.cells == 23 * 34 + (21 + 20 + 18) * 43 + (6 + 6 + 6) * 13  # rows x columns of each table
     # Spark read the contacts where the table store keeps them: exactly the current manifest's files
     assert report.sources["contacts"] == stored and len(stored) == 13  # one file per UTC day with contacts
 
@@ -173,7 +173,8 @@ def test_the_build_command_prints_what_it_built_or_one_line(example_db, tmp_path
     assert main(["build", "--engine", "duckdb", "--db", db]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == ("built on duckdb: contact_facts 8 rows, kpi_grain_hourly 8 rows, kpi_grain 8 rows, "
-                      "qa_item_grain_hourly 6 rows, qa_item_grain 6 rows")
+                      "kpi_grain_teams 8 rows, qa_item_grain_hourly 6 rows, qa_item_grain 6 rows, "
+                      "qa_item_grain_teams 6 rows")
     assert out[1].startswith("seconds: inputs ")
     assert main(["build", "--db", str(tmp_path / "none.duckdb")]) == 2
     err = capsys.readouterr().err.splitlines()

@@ -18,7 +18,7 @@ from etl.load import load, rebuild_marts
 from etl.settings import Settings
 from etl.warehouse import connect_read_only, writable_snapshot
 
-DERIVED = ("contact_facts", "kpi_grain", "kpi_grain_hourly")  # no surveys or QA here: the facts are the point
+DERIVED = ("contact_facts", "kpi_grain", "kpi_grain_hourly", "kpi_grain_teams")  # no surveys or QA here: the facts are the point
 END = dt.date(2026, 3, 1)  # the generated history: 60 days, 1 Jan to 1 Mar 2026
 NOW = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
 KEY = "k" * 20

@@ -33,7 +33,7 @@ KEY = "prove-key-0123456789abcdef"
 END = dt.date(2026, 2, 28)
 NOW = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
 BUSINESS = ("agents", "queues", "contacts", "surveys", "qa_results", "quarantine", "contact_facts", "kpi_grain",
-            "kpi_grain_hourly", "qa_item_grain", "qa_item_grain_hourly")
+            "kpi_grain_hourly", "kpi_grain_teams", "qa_item_grain", "qa_item_grain_hourly", "qa_item_grain_teams")
 KEYS = {"contacts": ("contact_id",), "surveys": ("survey_id",), "qa_results": ("evaluation_id", "item"),
         "agents": ("agent_id",), "queues": ("queue",)}
 LOAD_SCRIPT = """

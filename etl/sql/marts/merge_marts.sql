@@ -15,6 +15,10 @@ delete from kpi_grain where day in (select day from day_scope);
 
 insert into kpi_grain select * from grain_daily_view order by day;
 
+delete from kpi_grain_teams where day in (select day from day_scope);
+
+insert into kpi_grain_teams select * from grain_teams_view order by day;
+
 delete from qa_item_grain_hourly where day in (select day from day_scope);
 
 insert into qa_item_grain_hourly select * from qa_hourly_view order by day, hour;
@@ -22,3 +26,7 @@ insert into qa_item_grain_hourly select * from qa_hourly_view order by day, hour
 delete from qa_item_grain where day in (select day from day_scope);
 
 insert into qa_item_grain select * from qa_daily_view order by day;
+
+delete from qa_item_grain_teams where day in (select day from day_scope);
+
+insert into qa_item_grain_teams select * from qa_teams_view order by day;

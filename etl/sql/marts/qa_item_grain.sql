@@ -33,3 +33,14 @@ select day, null::tinyint as hour, channel, queue, agent_id, team, site, partner
 from qa_item_grain_hourly
 where day in (select day from day_scope)
 group by day, channel, queue, agent_id, team, site, partner, licensed, item;
+
+create table if not exists qa_item_grain as
+select * from qa_daily_view limit 0;
+
+-- qa_item_grain summed over the agents (agent_id null), for the queries that neither group nor filter by agent
+create or replace temp view qa_teams_view as
+select day, null::tinyint as hour, channel, queue, null::varchar as agent_id, team, site, partner, licensed, item,
+    sum(passes) as passes, sum(fails) as fails, sum(nas) as nas
+from qa_item_grain
+where day in (select day from day_scope)
+group by day, channel, queue, team, site, partner, licensed, item;

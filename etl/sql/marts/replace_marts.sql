@@ -5,6 +5,10 @@ create or replace table kpi_grain_hourly as select * from grain_hourly_view orde
 
 create or replace table kpi_grain as select * from grain_daily_view order by day;
 
+create or replace table kpi_grain_teams as select * from grain_teams_view order by day;
+
 create or replace table qa_item_grain_hourly as select * from qa_hourly_view order by day, hour;
 
 create or replace table qa_item_grain as select * from qa_daily_view order by day;
+
+create or replace table qa_item_grain_teams as select * from qa_teams_view order by day;

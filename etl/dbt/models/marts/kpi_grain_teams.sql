@@ -1,0 +1,42 @@
+-- The KPI mart per day summed over the agents (agent_id null): kpi_grain summed over agent_id. Every query that
+-- neither groups nor filters by agent reads it.
+-- Counts stay 64-bit integers on both engines; the sums of seconds stay doubles.
+select
+    day, cast(null as tinyint) as hour, channel, queue, cast(null as string) as agent_id, team, site, partner,
+    licensed,
+    cast(sum(offered) as bigint) as offered,
+    cast(sum(handled) as bigint) as handled,
+    cast(sum(short_abandons) as bigint) as short_abandons,
+    cast(sum(abandoned) as bigint) as abandoned,
+    cast(sum(queue_outcomes) as bigint) as queue_outcomes,
+    cast(sum(queued_handled) as bigint) as queued_handled,
+    cast(sum(sl_met) as bigint) as sl_met,
+    sum(wait_sum) as wait_sum,
+    sum(handle_sum) as handle_sum,
+    sum(handle_sq_sum) as handle_sq_sum,
+    cast(sum(transferred) as bigint) as transferred,
+    cast(sum(transferred_internal) as bigint) as transferred_internal,
+    cast(sum(transferred_external) as bigint) as transferred_external,
+    cast(sum(escalated_clinical) as bigint) as escalated_clinical,
+    cast(sum(resolved_yes) as bigint) as resolved_yes,
+    cast(sum(resolved_known) as bigint) as resolved_known,
+    cast(sum(fcr_den) as bigint) as fcr_den,
+    cast(sum(fcr_num) as bigint) as fcr_num,
+    cast(sum(fcr_pending) as bigint) as fcr_pending,
+    cast(sum(conversations_offered) as bigint) as conversations_offered,
+    cast(sum(conversations_handled) as bigint) as conversations_handled,
+    sum(conversation_handle_sum) as conversation_handle_sum,
+    cast(sum(outbound_contacts) as bigint) as outbound_contacts,
+    cast(sum(outbound_handled) as bigint) as outbound_handled,
+    cast(sum(callback_contacts) as bigint) as callback_contacts,
+    cast(sum(callback_handled) as bigint) as callback_handled,
+    cast(sum(callbacks_scheduled) as bigint) as callbacks_scheduled,
+    cast(sum(survey_responses) as bigint) as survey_responses,
+    cast(sum(csat_sum) as bigint) as csat_sum,
+    cast(sum(csat_top2) as bigint) as csat_top2,
+    cast(sum(handled_responded) as bigint) as handled_responded,
+    cast(sum(qa_evaluations) as bigint) as qa_evaluations,
+    cast(sum(qa_compliant) as bigint) as qa_compliant,
+    cast(sum(handled_evaluated) as bigint) as handled_evaluated
+from {{ ref('kpi_grain') }}
+group by day, channel, queue, team, site, partner, licensed
