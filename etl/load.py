@@ -113,8 +113,12 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
         params["load_id"] = load_id
         before = _build_state(con)
-        reports = [_load_file(con, spec, path, names[path], params, timings, mapping)
-                   for spec, path in files]
+        root = store.store_dir(settings.db_path)
+        reports = []
+        for spec, path in files:
+            store.narrow(con, root)  # each file's staging and merge read the stored tables before changing them
+            reports.append(_load_file(con, spec, path, names[path], params, timings, mapping))
+        store.narrow(con, root)  # the merges are done: full reads of the stored tables skip the unchanged partitions
         with _timed(timings, "contact facts and marts"):
             full = _needs_full_rebuild(con, settings, before)
             band_days = rebuild_marts(con, settings, full=full, old_horizon=before["horizon"],
@@ -302,6 +306,7 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool
     """Recompute contact_facts and the marts: all of them, or only what this load's data can change (all of them
     too when the licensed queues changed). Returns, when incremental, how many days of stored contacts it read
     (fact_band.sql); None after a full rebuild."""
+    root = store.store_dir(settings.db_path)
     kept = con.execute("select any_value(queues) from licensed_queues_kept").fetchone()[0]
     sqlfiles.run(con, "contacts/licensed_queues.sql", {"from_kept": not full and kept is not None})
     full = full or kept is None or list(kept) != _licensed_queues(con)
@@ -324,6 +329,7 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool
     if full:
         store.replace(con, "contact_facts", "facts_view")
     sqlfiles.run(con, "contacts/replace_facts.sql" if full else "contacts/merge_facts.sql")
+    store.narrow(con, root)  # and again now that the facts' changes are known
     sqlfiles.run(con, "marts/kpi_grain.sql")
     sqlfiles.run(con, "marts/qa_item_grain.sql")
     sqlfiles.run(con, "marts/replace_marts.sql" if full else "marts/merge_marts.sql")

@@ -14,8 +14,8 @@ from etl import sqlfiles
 from etl.generate import generate
 from etl.load import load
 from etl.settings import Settings
-from etl.store import STORED, TABLES, current_files, store_dir
-from etl.warehouse import connect_read_only
+from etl.store import STORED, TABLES, current_files, narrow, store_dir
+from etl.warehouse import connect_read_only, writable_snapshot
 
 END = dt.date(2026, 3, 20)
 NOW = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
@@ -118,3 +118,56 @@ def test_a_warehouse_from_before_the_store_has_its_contacts_moved_into_it(tmp_pa
     assert old == [("inbound", "OLD-1", "abandoned")]  # a v1 contact, upgraded as before, now in the store
     assert facts == 1
     assert "2026-03-01" in manifest(db)["contacts"]
+
+
+class _Abandon(Exception):
+    """Leaves a writable snapshot without swapping it in."""
+
+
+def test_a_narrowed_view_reads_the_same_rows_and_fails_once_stale(tmp_path, deliveries):
+    # store.narrow matches only the partitions a load has changed against the keys it drops and adds; here one
+    # stored contact is re-delivered into another day and one new contact added: the narrowed view holds exactly
+    # the rows of the full one (every stored row minus the replaced, plus the added). A change that reaches a
+    # partition it reads as it is makes it fail instead of counting a replaced row twice.
+    base, _ = deliveries
+    settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
+    load([base], settings, now=NOW)
+    full = ("select contact_id, offered_at, load_id from store_contacts anti join (select contact_id from "
+            "contacts_dropped union all select contact_id from contacts_added) using (contact_id) "
+            "union all select contact_id, offered_at, load_id from contacts_added order by all")
+    narrowed = "select contact_id, offered_at, load_id from contacts order by all"
+    with pytest.raises(_Abandon), writable_snapshot(settings.db_path) as con:
+        root = store_dir(settings.db_path)
+        stored = con.execute("select count(*) from contacts").fetchone()[0]
+        first, last = con.execute("select min(offered_at::date), max(offered_at::date) from contacts").fetchone()
+        moved = con.execute("select contact_id, offered_at from contacts where offered_at::date = $d "
+                            "order by contact_id limit 1", {"d": first}).fetchone()
+        con.execute("insert into contacts_dropped values ($id, $at)", {"id": moved[0], "at": moved[1]})
+        con.execute("insert into contacts_added by name select * replace (offered_at + interval 2 day as offered_at, "
+                    "99 as load_id) from store_contacts where contact_id = $id", {"id": moved[0]})
+        con.execute("insert into contacts_added by name select * replace ('new-1' as contact_id, 99 as load_id) "
+                    "from store_contacts where contact_id = $id", {"id": moved[0]})
+        narrow(con, root)
+        view = con.execute("select sql from duckdb_views() where view_name = 'contacts' and temporary").fetchone()[0]
+        assert view.upper().count("ANTI JOIN") == 1  # the changed days only (2 of the 12)
+        rows = con.execute(narrowed).fetchall()
+        assert rows == con.execute(full).fetchall()
+        assert len(rows) == stored + 1
+        assert (moved[0], moved[1] + dt.timedelta(days=2), 99) in rows and (moved[0], moved[1], 1) not in rows
+        # a later re-delivery of a contact of the last day (a partition the view reads as it is)
+        con.execute("insert into contacts_dropped select contact_id, offered_at from store_contacts "
+                    "where offered_at::date = $d limit 1", {"d": last})
+        with pytest.raises(duckdb.Error, match="stale view of contacts"):
+            con.execute(narrowed).fetchall()
+        narrow(con, root)
+        assert con.execute(narrowed).fetchall() == con.execute(full).fetchall()
+        raise _Abandon
+    assert load_count(settings.db_path) == 1  # the abandoned snapshot changed nothing
+
+
+def load_count(db) -> int:
+    con = connect_read_only(db)
+    try:
+        return con.execute("select count(*) from loads").fetchone()[0]
+    finally:
+        con.close()

@@ -1,11 +1,15 @@
 -- Incremental: the days in scope are recomputed in every mart (hourly first: the daily marts sum it). They are few,
 -- so their facts are read from the table store once, into a table the marts' views then read (scope_facts, a view
--- over every stored fact, would be read three times).
+-- over every stored fact, would be read three times), and the QA results of those facts likewise.
 create or replace temp table scope_facts_read as select * from scope_facts;
 
 create or replace temp view scope_facts as select * from scope_facts_read;
 
 insert into scope_contacts select contact_id from scope_facts;
+
+create or replace temp table qa_source_read as select * from qa_results semi join scope_contacts using (contact_id);
+
+create or replace temp view qa_source as select * from qa_source_read;
 
 delete from kpi_grain_hourly where day in (select day from day_scope);
 

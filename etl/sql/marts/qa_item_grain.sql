@@ -17,7 +17,7 @@ with final as (
         count_if(r.result = 'pass') as passes,
         count_if(r.result = 'fail') as fails,
         count_if(r.result = 'na') as nas
-    from qa_results r
+    from qa_source r
     join scope_facts f on f.contact_id = r.contact_id
     group by all
 )
