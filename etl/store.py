@@ -117,14 +117,15 @@ def replace(con: duckdb.DuckDBPyConnection, table: str, query: str | None = None
 
 def band(con: duckdb.DuckDBPyConnection, root: Path, table: str) -> None:
     """Temp view <table>_band: the table as the load sees it, in the day partitions listed in temp table
-    fact_band_days only (etl/sql/contacts/fact_band.sql), reading only those partitions' files."""
+    fact_band_days only (etl/sql/contacts/fact_band.sql), reading only those partitions' files (and matching only
+    the changed ones against the load's keys, as narrow does)."""
     stored = STORED[table]
     days = {row[0] for row in con.execute("select day from fact_band_days").fetchall()}
     partitions = {} if _replaced(con, table) else manifest_of(con)["tables"].get(table, {})
-    files = [f for part, part_files in partitions.items() if part in days for f in part_files]
-    con.execute(f"create or replace temp view {table}_band as select * from ({_source(root, table, files)}) "
-                f"anti join ({_gone(table)}) using ({stored.keys}) union all select * from {table}_added "
-                f"where {stored.day} in (select day from fact_band_days)")
+    in_band = {part: part_files for part, part_files in partitions.items() if part in days}
+    sources = _kept_rows(con, root, table, in_band)
+    sources.append(f"select * from {table}_added where {stored.day} in (select day from fact_band_days)")
+    con.execute(f"create or replace temp view {table}_band as {' union all '.join(sources)}")
 
 
 def narrow(con: duckdb.DuckDBPyConnection, root: Path) -> None:
@@ -134,19 +135,28 @@ def narrow(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     about 2 s less per full read at 50 million contacts. Once a later change reaches a partition read as it is, the
     view fails (`stale`) rather than count a replaced row twice: narrow again after each change (etl/load.py)."""
     files = manifest_of(con)["tables"]
-    for table, stored in STORED.items():
+    for table in STORED:
         if not built(con, table) or _replaced(con, table):
             continue
-        touched = sorted(_touched(con, table, False))
-        partitions = files.get(table, {})
-        kept = [f for part, part_files in partitions.items() if part not in touched for f in part_files]
-        changed = [f for part, part_files in partitions.items() if part in touched for f in part_files]
-        sources = [f"select * from {_scan(root, kept)} where {_unchanged_since(table, touched)}"] if kept else []
-        if changed:
-            sources.append(f"select * from (select * from {_scan(root, changed)} anti join ({_gone(table)}) "
-                           f"using ({stored.keys}))")
+        sources = _kept_rows(con, root, table, files.get(table, {}))
         sources.append(f"select * from {table}_added")
         con.execute(f"create or replace temp view {table} as {' union all '.join(sources)}")
+
+
+def _kept_rows(con: duckdb.DuckDBPyConnection, root: Path, table: str,
+               partitions: dict[str, list[str]]) -> list[str]:
+    """SELECTs of the stored rows of these partitions that the load keeps: the files of the partitions it changed so
+    far minus the keys it drops and adds; the others' files as they are, while no change reaches them."""
+    touched = sorted(_touched(con, table, False))
+    kept = [f for part, part_files in partitions.items() if part not in touched for f in part_files]
+    changed = [f for part, part_files in partitions.items() if part in touched for f in part_files]
+    sources = [f"select * from {_scan(root, kept)} where {_unchanged_since(table, touched)}"] if kept else []
+    if changed:
+        sources.append(f"select * from (select * from {_scan(root, changed)} anti join ({_gone(table)}) "
+                       f"using ({STORED[table].keys}))")
+    if not sources:
+        sources.append(f"select * from (select * from {table}_template limit 0)")
+    return sources
 
 
 def _unchanged_since(table: str, touched: list[str]) -> str:
