@@ -115,10 +115,9 @@ def load(folders: list[Path], settings: Settings, now: dt.datetime | None = None
         before = _build_state(con)
         root = store.store_dir(settings.db_path)
         reports = []
-        for spec, path in files:
-            store.narrow(con, root)  # each file's staging and merge read the stored tables before changing them
+        for spec, path in files:  # a file's staging and merge read the stored tables before changing them
             reports.append(_load_file(con, spec, path, names[path], params, timings, mapping))
-        store.narrow(con, root)  # the merges are done: full reads of the stored tables skip the unchanged partitions
+            store.narrow(con, root)  # so the next reads skip the partitions still unchanged
         with _timed(timings, "contact facts and marts"):
             full = _needs_full_rebuild(con, settings, before)
             band_days = rebuild_marts(con, settings, full=full, old_horizon=before["horizon"],

@@ -77,7 +77,7 @@ def built(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def attach(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     """Make the stored tables readable (and changeable through <t>_added / <t>_dropped, the dropped rows' keys) in a
-    load's connection. A new warehouse, or one from before the store, has its contacts, surveys and QA results
+    load's connection; store_<t> is every stored file as it is. A new warehouse, or one from before the store, has its contacts, surveys and QA results
     tables (schema.sql, schema_contacts.sql) moved into the store; its contact facts are rebuilt."""
     con.execute("set parquet_metadata_cache = true")  # the load scans the stored files several times
     con.execute("create table if not exists store_manifest (manifest_json varchar)")
@@ -100,8 +100,7 @@ def attach(con: duckdb.DuckDBPyConnection, root: Path) -> None:
             con.execute(f"create or replace temp table {table}_added as select * from {table}_template limit 0")
             con.execute(f"create or replace temp table {table}_dropped as select {stored.keys}, {stored.at} "
                         f"from {table}_template limit 0")
-            con.execute(f"create or replace temp view {table} as select * from store_{table} "
-                        f"anti join ({_gone(table)}) using ({stored.keys}) union all select * from {table}_added")
+    narrow(con, root)  # the views <t>: the stored rows the load keeps plus those it adds
 
 
 def replace(con: duckdb.DuckDBPyConnection, table: str, query: str | None = None) -> None:
