@@ -125,6 +125,7 @@ class View:
     anchor: dt.date | None = None  # the day the date presets count back from
     user: str = ""
     role: str = ""
+    _names: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def kpis(self, by: tuple[str, ...] = (), filters: Filters | None = None) -> pd.DataFrame:
         chosen = filters or self.filters
@@ -188,10 +189,11 @@ class View:
     def agent_label(self, agent: str | None) -> str:
         if agent is None:
             return "(no agent)"
-        roster = self.warehouse("roster")
-        names = dict(zip(roster["agent"], roster["agent_name"]))
-        name = names.get(agent)
-        return f"{agent} · {name}" if isinstance(name, str) else agent
+        if self._names is None:  # read once per run: a cached read copies the roster, and pages label many rows
+            roster = self.warehouse("roster")
+            self._names = {a: n for a, n in zip(roster["agent"], roster["agent_name"]) if isinstance(n, str)}
+        name = self._names.get(agent)
+        return f"{agent} · {name}" if name is not None else agent
 
 
 def current() -> View:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -105,9 +106,19 @@ def example_db(tmp_path: Path, settings: Settings) -> Settings:
     return settings
 
 
+@pytest.fixture(scope="session")
+def example_warehouse(tmp_path_factory) -> Settings:
+    """The worked example loaded once, for the tests that only read it (through example_con)."""
+    root = tmp_path_factory.mktemp("example")
+    settings = Settings(db_path=root / "wh" / "carekpi.duckdb", pseudonym_key=TEST_KEY)
+    load([write_delivery(root / "example", EXAMPLE)], settings, now=NOW)
+    return settings
+
+
 @pytest.fixture
-def example_con(example_db: Settings):
-    con = connect_read_only(example_db.db_path)
+def example_con(example_warehouse: Settings):
+    """A read-only connection to the worked example's warehouse, loaded once per test session."""
+    con = connect_read_only(example_warehouse.db_path)
     yield con
     con.close()
 
@@ -124,12 +135,21 @@ TEST_USERS = (
 )
 
 
-@pytest.fixture
-def users_env(tmp_path, monkeypatch) -> Path:
-    """A users file with one user per role (and one mapped to nothing), wired into the app's settings."""
-    users_file = tmp_path / "users.toml"
+@pytest.fixture(scope="session")
+def users_template(tmp_path_factory) -> Path:
+    """The users of TEST_USERS with their passwords hashed once per session (argon2 takes about 0.3 s a password)."""
+    users_file = tmp_path_factory.mktemp("users") / "users.toml"
     for user in TEST_USERS:
         add_user(users_file, user, PASSWORDS[user.username])
+    return users_file
+
+
+@pytest.fixture
+def users_env(tmp_path, monkeypatch, users_template) -> Path:
+    """A users file with one user per role (and one mapped to nothing), wired into the app's settings: a copy of
+    users_template for each test, which may change it."""
+    users_file = tmp_path / "users.toml"
+    shutil.copy(users_template, users_file)
     monkeypatch.setenv("CAREKPI_USERS_FILE", str(users_file))
     monkeypatch.setenv("CAREKPI_SESSION_SECRET", SESSION_SECRET)
     monkeypatch.setenv("CAREKPI_AUDIT_LOG", str(tmp_path / "audit.jsonl"))

@@ -73,7 +73,7 @@ def test_credentials_are_never_sent_without_tls():
         controller.stop()
 
 
-def test_small_groups_are_suppressed_as_in_reports(example_con, example_db):
+def test_small_groups_are_suppressed_as_in_reports(example_con, example_warehouse):
     """P2 on 6 Jan 2026 handled one contact (C5): below the minimum cell size of 5, nothing is shown."""
     from etl.access import User
     from etl.delivery.digest import build
@@ -82,7 +82,7 @@ def test_small_groups_are_suppressed_as_in_reports(example_con, example_db):
 
     user = User(username="p2", role="partner", partners=["P2"], email="p2@partner.test")
     sub = Subscription(name="p2", user="p2", when="0 7 * * *", formats=["csv"])
-    made = build(example_con, sub, user, example_db, dt.datetime(2026, 1, 7, 7, tzinfo=dt.UTC), [])
+    made = build(example_con, sub, user, example_warehouse, dt.datetime(2026, 1, 7, 7, tzinfo=dt.UTC), [])
     assert made.suppressed and made.headline == []
     assert "Headline KPIs suppressed" in text_body(made)
     rows = made.attachments[0].data.decode().splitlines()

@@ -17,8 +17,8 @@ def one(con, settings, **kwargs):
     return table.iloc[0].to_dict()
 
 
-def test_every_kpi_on_the_worked_example(example_con, example_db):
-    row = one(example_con, example_db)
+def test_every_kpi_on_the_worked_example(example_con, example_warehouse):
+    row = one(example_con, example_warehouse)
     # offered: C1 C2 C3 C4 C5 M1 M2 (C6 is handled by a licensed nurse: left out by default)
     assert row["contacts_offered"] == 7
     assert row["contacts_handled"] == 5  # C1 C2 C5 M1 M2
@@ -60,19 +60,19 @@ def test_every_kpi_on_the_worked_example(example_con, example_db):
     assert pd.isna(row["qa_item_clinical_escalation_rate"])
 
 
-def test_columns_are_every_kpi_with_numerator_and_denominator(example_con, example_db):
-    table = kpi_table(example_con, JANUARY, ("partner",), example_db)
-    assert list(table.columns) == ["partner", *kpi_columns(example_db)]
+def test_columns_are_every_kpi_with_numerator_and_denominator(example_con, example_warehouse):
+    table = kpi_table(example_con, JANUARY, ("partner",), example_warehouse)
+    assert list(table.columns) == ["partner", *kpi_columns(example_warehouse)]
     assert "fcr_rate_num" in table.columns and "fcr_rate_den" in table.columns
 
 
-def test_licensed_staff_are_included_on_request(example_con, example_db):
-    row = one(example_con, example_db, include_licensed=True)
+def test_licensed_staff_are_included_on_request(example_con, example_warehouse):
+    row = one(example_con, example_warehouse, include_licensed=True)
     assert (row["contacts_offered"], row["contacts_handled"]) == (8, 6)
 
 
-def test_unanswered_contacts_count_for_their_queues_partner(example_con, example_db):
-    table = kpi_table(example_con, JANUARY, ("partner",), example_db)
+def test_unanswered_contacts_count_for_their_queues_partner(example_con, example_warehouse):
+    table = kpi_table(example_con, JANUARY, ("partner",), example_warehouse)
     rows = {r["partner"]: r for r in table.to_dict(orient="records")}
     # P1: C1 C2 M1 (agent A1) and C3 (queue q1); P2: C5 M2 (agent A2) and the abandoned C4 (queue q2)
     assert (rows["P1"]["contacts_offered"], rows["P1"]["abandon_rate_num"], rows["P1"]["abandon_rate_den"]) == (4, 0, 3)
@@ -90,46 +90,47 @@ def test_unanswered_contacts_count_for_their_queues_partner(example_con, example
     ({"partners": ["P2"], "agents": ["A2"]}, (0, 2)),  # the abandon has no agent
     ({"partners": ["P1"]}, (0, 3)),
 ])
-def test_partner_abandonment_under_every_filter(example_con, example_db, filters, expected):
-    row = one(example_con, example_db, filters=JANUARY.model_copy(update=filters))
+def test_partner_abandonment_under_every_filter(example_con, example_warehouse, filters, expected):
+    row = one(example_con, example_warehouse, filters=JANUARY.model_copy(update=filters))
     assert (row["abandon_rate_num"], row["abandon_rate_den"]) == expected
 
 
-def test_scope_limits_rows_like_a_filter(example_con, example_db):
-    row = one(example_con, example_db, scope=Scope(partners=["P2"]))
+def test_scope_limits_rows_like_a_filter(example_con, example_warehouse):
+    row = one(example_con, example_warehouse, scope=Scope(partners=["P2"]))
     assert row["contacts_offered"] == 3
-    empty = kpi_table(example_con, JANUARY, (), example_db, scope=Scope(partners=[]))
+    empty = kpi_table(example_con, JANUARY, (), example_warehouse, scope=Scope(partners=[]))
     assert empty.empty
 
 
-def test_channel_share_within_each_group(example_con, example_db):
-    table = kpi_table(example_con, JANUARY, ("channel",), example_db)
+def test_channel_share_within_each_group(example_con, example_warehouse):
+    table = kpi_table(example_con, JANUARY, ("channel",), example_warehouse)
     shares = {r["channel"]: (r["channel_share_num"], r["channel_share_den"]) for r in table.to_dict("records")}
     assert shares == {"chat": (1, 7), "sms": (1, 7), "voice": (5, 7)}
 
 
-def test_groupings_by_day_week_month_and_hour(example_con, example_db):
-    by_day = kpi_table(example_con, JANUARY, ("day",), example_db)
+def test_groupings_by_day_week_month_and_hour(example_con, example_warehouse):
+    by_day = kpi_table(example_con, JANUARY, ("day",), example_warehouse)
     assert list(by_day["day"]) == ["2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-20"]
     assert list(by_day["contacts_offered"]) == [2, 2, 1, 1, 1]
-    by_week = kpi_table(example_con, JANUARY, ("week",), example_db)
+    by_week = kpi_table(example_con, JANUARY, ("week",), example_warehouse)
     assert list(by_week["week"]) == ["2026-01-05", "2026-01-19"]  # Mondays
     assert list(by_week["contacts_offered"]) == [6, 1]
-    by_month = kpi_table(example_con, JANUARY, ("month",), example_db)
+    by_month = kpi_table(example_con, JANUARY, ("month",), example_warehouse)
     assert list(by_month["month"]) == ["2026-01"]
-    by_hour = kpi_table(example_con, JANUARY, ("hour",), example_db)
+    by_hour = kpi_table(example_con, JANUARY, ("hour",), example_warehouse)
     assert dict(zip(by_hour["hour"], by_hour["contacts_offered"])) == {8: 1, 9: 2, 10: 1, 11: 2, 12: 1}
 
 
-def test_dates_are_inclusive_and_empty_ranges_give_no_rows(example_con, example_db):
-    row = one(example_con, example_db, filters=Filters(date_from=dt.date(2026, 1, 6), date_to=dt.date(2026, 1, 6)))
+def test_dates_are_inclusive_and_empty_ranges_give_no_rows(example_con, example_warehouse):
+    row = one(example_con, example_warehouse,
+              filters=Filters(date_from=dt.date(2026, 1, 6), date_to=dt.date(2026, 1, 6)))
     assert row["contacts_offered"] == 2  # C3 and C5
     assert kpi_table(example_con, Filters(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 1, 2)), (),
-                     example_db).empty
+                     example_warehouse).empty
 
 
-def test_dates_out_of_order_and_unknown_dimensions_are_refused(example_con, example_db):
+def test_dates_out_of_order_and_unknown_dimensions_are_refused(example_con, example_warehouse):
     with pytest.raises(ValueError, match="after date_to"):
         Filters(date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 1, 1))
     with pytest.raises(ValueError, match="unknown dimension"):
-        kpi_table(example_con, JANUARY, ("weekday",), example_db)
+        kpi_table(example_con, JANUARY, ("weekday",), example_warehouse)

@@ -11,8 +11,6 @@ import datetime as dt
 import hashlib
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -25,33 +23,18 @@ from etl.load import load
 from etl.settings import Settings
 from etl.store import TABLES, current_files, store_dir
 from etl.warehouse import connect_read_only, current_file, snapshot_dir
+from tests import killable_load
 
 pytestmark = pytest.mark.prove
 FULL = os.environ.get("CAREKPI_PROOF") == "full"  # `make prove`: the sizes docs/reliability.md reports
 LOADS_UNDER_READERS = 20 if FULL else 8
 KEY = "prove-key-0123456789abcdef"
 END = dt.date(2026, 2, 28)
-NOW = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
+NOW = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)  # also the time tests/killable_load.py loads at
 BUSINESS = ("agents", "queues", "contacts", "surveys", "qa_results", "quarantine", "contact_facts", "kpi_grain",
             "kpi_grain_hourly", "kpi_grain_teams", "qa_item_grain", "qa_item_grain_hourly", "qa_item_grain_teams")
 KEYS = {"contacts": ("contact_id",), "surveys": ("survey_id",), "qa_results": ("evaluation_id", "item"),
         "agents": ("agent_id",), "queues": ("queue",)}
-LOAD_SCRIPT = """
-import sys, time, datetime as dt
-from pathlib import Path
-import etl.load
-from etl.settings import Settings
-if len(sys.argv) > 4:  # stop at the n-th time the load enters the named phase, say so, and wait to be killed
-    target, wanted, seen = sys.argv[4], int(sys.argv[5]), {}
-    def pause(phase):
-        seen[phase] = seen.get(phase, 0) + 1
-        if phase == target and seen[phase] == wanted:
-            print("paused", flush=True)
-            time.sleep(3600)
-    etl.load.on_phase = pause
-etl.load.load([Path(sys.argv[1])], Settings(db_path=Path(sys.argv[2]), pseudonym_key=sys.argv[3]),
-              now=dt.datetime(2026, 3, 10, tzinfo=dt.UTC))
-"""
 PER_FILE = ("read csv", "staging (validate, type, pseudonymise)", "quarantine", "merge")
 # 21 kill points: the start, each per-file phase of the 1st, 2nd, 4th and 6th file, and the last phases (the store
 # write: before the touched partitions are written, and after, just before the checkpoint and swap)
@@ -97,28 +80,23 @@ def test_a_killed_load_never_changes_the_warehouse(tmp_path, deliveries):
     reference = tmp_path / "reference" / "w.duckdb"
     settings = Settings(db_path=reference, pseudonym_key=KEY)
     load([deliveries["base"]], settings, now=NOW)
-    subprocess.run([sys.executable, "-c", LOAD_SCRIPT, str(deliveries["big"]), str(reference), KEY], check=True)
-    expected = fingerprint(reference)
-
     db = tmp_path / "killed" / "w.duckdb"
     load([deliveries["base"]], Settings(db_path=db, pseudonym_key=KEY), now=NOW)
     before = hashlib.sha256(current_file(db).read_bytes()).hexdigest()
     store_before, tables_before = store_state(db), fingerprint(db)
     kills = []
-    for phase, n in KILL_POINTS:
-        process = subprocess.Popen([sys.executable, "-c", LOAD_SCRIPT, str(deliveries["big"]), str(db), KEY, phase,
-                                    str(n)], stdout=subprocess.PIPE, text=True)
-        # read until the load says it has paused at the phase (DuckDB's progress bar may write lines before it);
-        # the output ends without it only if the load finished without reaching the phase
-        if not any("paused" in line for line in iter(process.stdout.readline, "")):
-            process.wait()
-            pytest.fail(f"the load never reached phase {phase!r} #{n}")
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-        process.stdout.close()
-        assert hashlib.sha256(current_file(db).read_bytes()).hexdigest() == before, (phase, n)
-        assert store_state(db) == store_before, (phase, n)
-        kills.append((phase, n))
+    with killable_load.Loader() as loader:
+        assert loader.start(deliveries["big"], reference, KEY) == {"exited": 0}  # the same load, uninterrupted
+        expected = fingerprint(reference)
+        for phase, n in KILL_POINTS:
+            paused = loader.start(deliveries["big"], db, KEY, phase, n)
+            if "paused" not in paused:
+                pytest.fail(f"the load never reached phase {phase!r} #{n}: {paused}")
+            os.kill(paused["paused"], signal.SIGKILL)
+            assert loader.report() == {"exited": -signal.SIGKILL}
+            assert hashlib.sha256(current_file(db).read_bytes()).hexdigest() == before, (phase, n)
+            assert store_state(db) == store_before, (phase, n)
+            kills.append((phase, n))
     assert len(kills) == 21
     assert fingerprint(db) == tables_before  # what a reader sees after 21 killed loads: the previous snapshot
     leftovers = list(snapshot_dir(db).glob("*.loading*"))

@@ -95,9 +95,12 @@ def evaluate(rules: list[Rule], source: KpiSource, settings: Settings, first: dt
         union[key] = filters if known is None else known.model_copy(update={
             "date_from": min(known.date_from, filters.date_from), "date_to": max(known.date_to, filters.date_to)})
     alerts: list[Alert] = []
+    tables: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}  # each query once, however many rules read it
     for rule, span, filters, by in plans:
         key = (filters.model_copy(update={"date_from": first, "date_to": first}).model_dump_json(), by)
-        alerts += evaluate_table(rule, kpis[rule.kpi], source(union[key], by), settings, span, filters)
+        if key not in tables:
+            tables[key] = source(union[key], by)
+        alerts += evaluate_table(rule, kpis[rule.kpi], tables[key], settings, span, filters)
     return sorted(alerts, key=lambda a: (a.day, a.hour or 0, a.rule, str(sorted(a.group.items()))))
 
 
