@@ -12,7 +12,8 @@ that swap is the one commit point. A killed load leaves only unnamed files, whic
 the KEEP snapshots still on disk are kept for their readers.
 
 During a load, each stored table is a temp view over the stored files minus the rows the load drops (temp table
-<t>_dropped: their keys, and the time their partition comes from) plus the rows it adds (<t>_added), so the load's SQL reads them as tables.
+<t>_dropped: their keys, and the time their partition comes from) plus the rows it adds (<t>_added), so the
+load's SQL reads them as tables.
 """
 
 from __future__ import annotations
@@ -77,8 +78,9 @@ def built(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def attach(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     """Make the stored tables readable (and changeable through <t>_added / <t>_dropped, the dropped rows' keys) in a
-    load's connection; store_<t> is every stored file as it is. A new warehouse, or one from before the store, has its contacts, surveys and QA results
-    tables (schema.sql, schema_contacts.sql) moved into the store; its contact facts are rebuilt."""
+    load's connection; store_<t> is every stored file as it is. A new warehouse, or one from before the store, has
+    its contacts, surveys and QA results tables (schema.sql, schema_contacts.sql) moved into the store; its contact
+    facts are rebuilt."""
     con.execute("set parquet_metadata_cache = true")  # the load scans the stored files several times
     con.execute("create table if not exists store_manifest (manifest_json varchar)")
     con.execute("create or replace temp table store_replaced (table_name varchar)")
@@ -153,8 +155,6 @@ def _kept_rows(con: duckdb.DuckDBPyConnection, root: Path, table: str,
     if changed:
         sources.append(f"select * from (select * from {_scan(root, changed)} anti join ({_gone(table)}) "
                        f"using ({STORED[table].keys}))")
-    if not sources:
-        sources.append(f"select * from (select * from {table}_template limit 0)")
     return sources
 
 

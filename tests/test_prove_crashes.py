@@ -30,7 +30,7 @@ FULL = os.environ.get("CAREKPI_PROOF") == "full"  # `make prove`: the sizes docs
 LOADS_UNDER_READERS = 20 if FULL else 8
 KEY = "prove-key-0123456789abcdef"
 END = dt.date(2026, 2, 28)
-NOW = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)  # also the time tests/killable_load.py loads at
+NOW = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
 BUSINESS = ("agents", "queues", "contacts", "surveys", "qa_results", "quarantine", "contact_facts", "kpi_grain",
             "kpi_grain_hourly", "kpi_grain_teams", "qa_item_grain", "qa_item_grain_hourly", "qa_item_grain_teams")
 KEYS = {"contacts": ("contact_id",), "surveys": ("survey_id",), "qa_results": ("evaluation_id", "item"),
@@ -86,10 +86,10 @@ def test_a_killed_load_never_changes_the_warehouse(tmp_path, deliveries):
     store_before, tables_before = store_state(db), fingerprint(db)
     kills = []
     with killable_load.Loader() as loader:
-        assert loader.start(deliveries["big"], reference, KEY) == {"exited": 0}  # the same load, uninterrupted
+        assert loader.start(deliveries["big"], reference, KEY, NOW) == {"exited": 0}  # the same load, uninterrupted
         expected = fingerprint(reference)
         for phase, n in KILL_POINTS:
-            paused = loader.start(deliveries["big"], db, KEY, phase, n)
+            paused = loader.start(deliveries["big"], db, KEY, NOW, phase, n)
             if "paused" not in paused:
                 pytest.fail(f"the load never reached phase {phase!r} #{n}: {paused}")
             os.kill(paused["paused"], signal.SIGKILL)

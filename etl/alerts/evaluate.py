@@ -81,25 +81,24 @@ def evaluate(rules: list[Rule], source: KpiSource, settings: Settings, first: dt
              page: Filters | None = None) -> list[Alert]:
     """Every alert the rules fire on the days first..last (shifted back by a rule's lag, e.g. FCR's window)."""
     kpis = {kpi.name: kpi for kpi in all_kpis(settings)}
-    plans = []  # (rule, span, filters, by): rules sharing filters and grouping share one query over their union
+    plans = []  # (rule, span, filters, query key): rules sharing filters and grouping share one query over their union
     for rule in rules:
         span = window(rule, settings, first, last)
         filters = combined_filters(rule, page, span.fetch_from, span.last)
         if filters is not None:
             by = ("day",) + (("hour",) if rule.grain == "hour" else ()) + ((rule.by,) if rule.by else ())
-            plans.append((rule, span, filters, by))
+            key = (filters.model_copy(update={"date_from": first, "date_to": first}).model_dump_json(), by)
+            plans.append((rule, span, filters, key))
     union: dict[tuple[str, tuple[str, ...]], Filters] = {}
-    for _, span, filters, by in plans:
-        key = (filters.model_copy(update={"date_from": first, "date_to": first}).model_dump_json(), by)
+    for _, span, filters, key in plans:
         known = union.get(key)
         union[key] = filters if known is None else known.model_copy(update={
             "date_from": min(known.date_from, filters.date_from), "date_to": max(known.date_to, filters.date_to)})
     alerts: list[Alert] = []
     tables: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}  # each query once, however many rules read it
-    for rule, span, filters, by in plans:
-        key = (filters.model_copy(update={"date_from": first, "date_to": first}).model_dump_json(), by)
+    for rule, span, filters, key in plans:
         if key not in tables:
-            tables[key] = source(union[key], by)
+            tables[key] = source(union[key], key[1])
         alerts += evaluate_table(rule, kpis[rule.kpi], tables[key], settings, span, filters)
     return sorted(alerts, key=lambda a: (a.day, a.hour or 0, a.rule, str(sorted(a.group.items()))))
 
