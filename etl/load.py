@@ -31,8 +31,8 @@ from etl.settings import Settings
 from etl.sandbox import lock_down, readable
 from etl.warehouse import snapshot_dir, writable_snapshot
 
-FACTS_LAYOUT = 4  # 2: contract v2 (conversations, direction, ...); 3: exact DECIMAL waits and handle times;
-# 4: the marts summed over the agents (kpi_grain_teams, qa_item_grain_teams)
+FACTS_LAYOUT = 5  # 2: contract v2 (conversations, direction, ...); 3: exact DECIMAL waits and handle times;
+# 4: the marts summed over the agents (kpi_grain_teams, qa_item_grain_teams); 5: the hourly marts in the table store
 MERGE_FILE = {
     "agents": "merge/merge_agents.sql",
     "queues": "merge/merge_queues.sql",
@@ -272,7 +272,7 @@ def facts_settings(settings: Settings) -> str:
 
 def _build_state(con: duckdb.DuckDBPyConnection, before: dict | None = None) -> dict:
     return {
-        "built": store.built(con, "contact_facts"),
+        "built": all(store.built(con, table) for table in ("contact_facts", *store.MARTS)),
         "horizon": horizon(con, before["horizon"] if before else None),
         "roster": tuple(sqlfiles.query(con, "queries/roster_fingerprint.sql").iloc[0]),
         "settings": (con.execute("select any_value(settings_json) from build_settings").fetchone() or [None])[0],
@@ -332,6 +332,9 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool
     sqlfiles.run(con, "marts/kpi_grain.sql")
     sqlfiles.run(con, "marts/qa_item_grain.sql")
     sqlfiles.run(con, "marts/replace_marts.sql" if full else "marts/merge_marts.sql")
+    if full:
+        for mart in store.MARTS:  # the hourly marts, filled above, replace the stored ones whole
+            store.replace(con, mart)
     if full:
         sqlfiles.run(con, "contacts/conversation_spread.sql")
     else:

@@ -34,7 +34,10 @@ from etl.safe_files import DIR_MODE, private_opener, private_umask
 @dataclass(frozen=True)
 class Stored:
     """A stored table: its natural key, the name of its partition folders' column, the partition's SQL value and
-    the column it is computed from (kept with the dropped rows' keys, so their partitions are known unread)."""
+    the column it is computed from (kept with the dropped rows' keys, so their partitions are known unread).
+    A table without a key (the hourly marts) is replaced a whole day at a time: <t>_dropped lists the days a load
+    recomputes, and its partition column is its own `day`, read from the folder names (hive partitioning), so a
+    query's date filter opens only those days' files."""
     key: tuple[str, ...]
     partition: str
     day: str
@@ -43,6 +46,16 @@ class Stored:
     @property
     def keys(self) -> str:
         return ", ".join(self.key)
+
+    @property
+    def dropped(self) -> str:
+        """The columns of <t>_dropped."""
+        return ", ".join(self.key + (self.at,))
+
+    @property
+    def by_day(self) -> bool:
+        """Whether whole day partitions are replaced (the partition column is the table's `day`)."""
+        return not self.key
 
 
 # identifiers and expressions interpolated below come only from this table
@@ -54,9 +67,12 @@ STORED = {
                       "responded_at"),
     "qa_results": Stored(("evaluation_id", "item"), "evaluated_day",
                          "coalesce(strftime(evaluated_at::date, '%Y-%m-%d'), 'none')", "evaluated_at"),
+    "kpi_grain_hourly": Stored((), "day", "strftime(day, '%Y-%m-%d')", "day"),
+    "qa_item_grain_hourly": Stored((), "day", "strftime(day, '%Y-%m-%d')", "day"),
 }
 TABLES = tuple(STORED)
-LOADED = ("contacts", "surveys", "qa_results")  # merged by the load (contact_facts is derived)
+LOADED = ("contacts", "surveys", "qa_results")  # merged by the load (contact_facts and the marts are derived)
+MARTS = ("kpi_grain_hourly", "qa_item_grain_hourly")  # derived, replaced a day at a time (etl/sql/marts)
 
 
 def store_dir(db_path: Path) -> Path:
@@ -92,15 +108,16 @@ def attach(con: duckdb.DuckDBPyConnection, root: Path) -> None:
             con.execute(f"create or replace temp table {table}_added as select * from {table}")
             con.execute(f"drop table {table}")
             replace(con, table)
-    if _table_type(con, "contact_facts") == "BASE TABLE":  # facts from before the store: rebuilt in full
-        con.execute("drop table contact_facts")
+    for table in ("contact_facts", *MARTS):  # facts and hourly marts from before the store: rebuilt in full
+        if _table_type(con, table) == "BASE TABLE":
+            con.execute(f"drop table {table}")
     files = manifest_of(con)["tables"]
     for table, stored in STORED.items():
         if built(con, table) and not _replaced(con, table):
-            source = _source(root, table, [f for part in files.get(table, {}).values() for f in part])
+            source = _source(con, root, table, [f for part in files.get(table, {}).values() for f in part])
             con.execute(f"create or replace temp view store_{table} as {source}")
             con.execute(f"create or replace temp table {table}_added as select * from {table}_template limit 0")
-            con.execute(f"create or replace temp table {table}_dropped as select {stored.keys}, {stored.at} "
+            con.execute(f"create or replace temp table {table}_dropped as select {stored.dropped} "
                         f"from {table}_template limit 0")
     narrow(con, root)  # the views <t>: the stored rows the load keeps plus those it adds
 
@@ -110,7 +127,7 @@ def replace(con: duckdb.DuckDBPyConnection, table: str, query: str | None = None
     if query is not None:
         con.execute(f"create or replace temp table {table}_added as select * from {query}")
     con.execute(f"create or replace table {table}_template as select * from {table}_added limit 0")
-    con.execute(f"create or replace temp table {table}_dropped as select {STORED[table].keys}, {STORED[table].at} "
+    con.execute(f"create or replace temp table {table}_dropped as select {STORED[table].dropped} "
                 f"from {table}_template limit 0")
     con.execute("insert into store_replaced values ($t)", {"t": table})
     con.execute(f"create or replace temp view {table} as select * from {table}_added")
@@ -151,9 +168,11 @@ def _kept_rows(con: duckdb.DuckDBPyConnection, root: Path, table: str,
     touched = sorted(_touched(con, table, False))
     kept = [f for part, part_files in partitions.items() if part not in touched for f in part_files]
     changed = [f for part, part_files in partitions.items() if part in touched for f in part_files]
-    sources = [f"select * from {_scan(root, kept)} where {_unchanged_since(table, touched)}"] if kept else []
-    if changed:
-        sources.append(f"select * from (select * from {_scan(root, changed)} anti join ({_gone(table)}) "
+    sources = []
+    if kept:
+        sources.append(f"select * from {_scan(con, root, table, kept)} where {_unchanged_since(table, touched)}")
+    if changed and not STORED[table].by_day:  # a day-replaced table's changed days are its added rows alone
+        sources.append(f"select * from (select * from {_scan(con, root, table, changed)} anti join ({_gone(table)}) "
                        f"using ({STORED[table].keys}))")
     return sources
 
@@ -187,7 +206,7 @@ def flush(con: duckdb.DuckDBPyConnection, root: Path, version: str) -> dict:
     for table in TABLES:
         if table in manifest["tables"]:
             files = [f for part in manifest["tables"][table].values() for f in part]
-            con.execute(f"create or replace view main.{table} as {_source(root, table, files)}")
+            con.execute(f"create or replace view main.{table} as {_source(con, root, table, files)}")
     return manifest
 
 
@@ -204,12 +223,13 @@ def _write_table(con: duckdb.DuckDBPyConnection, root: Path, table: str, version
     if not touched:
         return kept
     source = f"select * from {table}_added"
-    if old:
-        source = (f"select * from {_scan(root, old)} anti join ({_gone(table)}) using ({stored.keys}) "
+    if old and not stored.by_day:
+        source = (f"select * from {_scan(con, root, table, old)} anti join ({_gone(table)}) using ({stored.keys}) "
                   f"union all {source}")
     folder = root / table
+    partitioned = source if stored.by_day else f"select *, {stored.day} as {stored.partition} from ({source})"
     with private_umask():
-        con.execute(f"copy (select *, {stored.day} as {stored.partition} from ({source})) to {_literal(folder)} "
+        con.execute(f"copy ({partitioned}) to {_literal(folder)} "
                     f"(format parquet, compression zstd, compression_level 1, "  # level 1: docs/storage.md
                     f"partition_by ({stored.partition}), filename_pattern {_literal(version + '-{i}')}, "
                     f"overwrite_or_ignore)")
@@ -259,15 +279,23 @@ def _gone(table: str) -> str:
     return f"select {keys} from {table}_dropped union all select {keys} from {table}_added"
 
 
-def _source(root: Path, table: str, files: list[str]) -> str:
+def _source(con: duckdb.DuckDBPyConnection, root: Path, table: str, files: list[str]) -> str:
     if not files:
         return f"select * from {table}_template"
-    return f"select * from {_scan(root, files)}"
+    return f"select * from {_scan(con, root, table, files)}"
 
 
-def _scan(root: Path, files: list[str]) -> str:
+def _scan(con: duckdb.DuckDBPyConnection, root: Path, table: str, files: list[str]) -> str:
+    """The files as a relation with the table's columns. A day-replaced table's files lack its `day`, which comes
+    from their folder names (typed, so a filter on the day skips the other days' files unopened)."""
     listed = ", ".join(_literal(root / f) for f in sorted(files))
-    return f"read_parquet([{listed}], hive_partitioning = false)"
+    if not STORED[table].by_day:
+        return f"read_parquet([{listed}], hive_partitioning = false)"
+    columns = ", ".join(f'"{name}"' for (name,) in con.execute(
+        "select column_name from duckdb_columns() where table_name = $t and database_name = current_database() "
+        "order by column_index", {"t": f"{table}_template"}).fetchall())
+    return (f"(select {columns} from read_parquet([{listed}], hive_partitioning = true, "
+            f"hive_types = {{'day': 'DATE'}}, hive_types_autocast = false))")
 
 
 def _literal(path: Path | str) -> str:

@@ -105,15 +105,16 @@ final as (
 
 select * from final;
 
-create table if not exists kpi_grain_hourly as
+-- The hourly mart lives in the table store, a day partition per day (etl/store.py): replace_marts.sql or
+-- merge_marts.sql fill kpi_grain_hourly_added with the days in scope, which the load writes as those days' files.
+create or replace temp table kpi_grain_hourly_added as
 select * from grain_hourly_view limit 0;
 
 create or replace temp view grain_daily_view as
 select
     day, null::tinyint as hour, channel, queue, agent_id, team, site, partner, licensed,
     sum(columns(* exclude (day, hour, channel, queue, agent_id, team, site, partner, licensed)))
-from kpi_grain_hourly
-where day in (select day from day_scope)
+from kpi_grain_hourly_added
 group by day, channel, queue, agent_id, team, site, partner, licensed;
 
 create table if not exists kpi_grain as

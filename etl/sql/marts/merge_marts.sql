@@ -11,9 +11,10 @@ create or replace temp table qa_source_read as select * from qa_results semi joi
 
 create or replace temp view qa_source as select * from qa_source_read;
 
-delete from kpi_grain_hourly where day in (select day from day_scope);
+-- the hourly marts' days in scope are replaced in the table store (etl/store.py), even a day left with no rows
+insert into kpi_grain_hourly_dropped select day from day_scope;
 
-insert into kpi_grain_hourly select * from grain_hourly_view order by day, hour;
+insert into kpi_grain_hourly_added select * from grain_hourly_view order by day, hour;
 
 delete from kpi_grain where day in (select day from day_scope);
 
@@ -23,9 +24,9 @@ delete from kpi_grain_teams where day in (select day from day_scope);
 
 insert into kpi_grain_teams select * from grain_teams_view order by day;
 
-delete from qa_item_grain_hourly where day in (select day from day_scope);
+insert into qa_item_grain_hourly_dropped select day from day_scope;
 
-insert into qa_item_grain_hourly select * from qa_hourly_view order by day, hour;
+insert into qa_item_grain_hourly_added select * from qa_hourly_view order by day, hour;
 
 delete from qa_item_grain where day in (select day from day_scope);
 

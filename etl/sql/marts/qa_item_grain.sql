@@ -24,14 +24,14 @@ with final as (
 
 select * from final;
 
-create table if not exists qa_item_grain_hourly as
+-- kept in the table store like kpi_grain_hourly (kpi_grain.sql)
+create or replace temp table qa_item_grain_hourly_added as
 select * from qa_hourly_view limit 0;
 
 create or replace temp view qa_daily_view as
 select day, null::tinyint as hour, channel, queue, agent_id, team, site, partner, licensed, item,
     sum(passes) as passes, sum(fails) as fails, sum(nas) as nas
-from qa_item_grain_hourly
-where day in (select day from day_scope)
+from qa_item_grain_hourly_added
 group by day, channel, queue, agent_id, team, site, partner, licensed, item;
 
 create table if not exists qa_item_grain as
