@@ -63,7 +63,8 @@ def staged_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def flag_identifiers(con: duckdb.DuckDBPyConnection) -> None:
     """Quarantine the staged rows whose ids or names look like a patient identifier."""
-    columns = [c for c in KEYS if c in staged_columns(con)]
+    staged = set(staged_columns(con))
+    columns = [c for c in KEYS if c in staged]
     if not columns:
         return
     checks = [(f'regexp_matches("{c}", ${"agent" if c == "agent_id" else "key"}_pattern)',  # fixed names

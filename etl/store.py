@@ -112,13 +112,12 @@ def attach(con: duckdb.DuckDBPyConnection, root: Path) -> None:
         if _table_type(con, table) == "BASE TABLE":
             con.execute(f"drop table {table}")
     files = manifest_of(con)["tables"]
-    for table, stored in STORED.items():
-        if built(con, table) and not _replaced(con, table):
-            source = _source(con, root, table, [f for part in files.get(table, {}).values() for f in part])
-            con.execute(f"create or replace temp view store_{table} as {source}")
-            con.execute(f"create or replace temp table {table}_added as select * from {table}_template limit 0")
-            con.execute(f"create or replace temp table {table}_dropped as select {stored.dropped} "
-                        f"from {table}_template limit 0")
+    for table in _merged(con):
+        source = _source(con, root, table, [f for part in files.get(table, {}).values() for f in part])
+        con.execute(f"create or replace temp view store_{table} as {source}")
+        con.execute(f"create or replace temp table {table}_added as select * from {table}_template limit 0")
+        con.execute(f"create or replace temp table {table}_dropped as select {STORED[table].dropped} "
+                    f"from {table}_template limit 0")
     narrow(con, root)  # the views <t>: the stored rows the load keeps plus those it adds
 
 
@@ -153,9 +152,7 @@ def narrow(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     about 2 s less per full read at 50 million contacts. Once a later change reaches a partition read as it is, the
     view fails (`stale`) rather than count a replaced row twice: narrow again after each change (etl/load.py)."""
     files = manifest_of(con)["tables"]
-    for table in STORED:
-        if not built(con, table) or _replaced(con, table):
-            continue
+    for table in _merged(con):
         sources = _kept_rows(con, root, table, files.get(table, {}))
         sources.append(f"select * from {table}_added")
         con.execute(f"create or replace temp view {table} as {' union all '.join(sources)}")
@@ -311,6 +308,13 @@ def _table_type(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
 
 def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return con.execute("select count(*) from duckdb_tables() where table_name = $n", {"n": name}).fetchone()[0] > 0
+
+
+def _merged(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The stored tables a load changes in place: built (their template is kept), and not replaced whole by it."""
+    tables = {row[0] for row in con.execute("select table_name from duckdb_tables() where not temporary").fetchall()}
+    replaced = {row[0] for row in con.execute("select table_name from store_replaced").fetchall()}
+    return [table for table in STORED if f"{table}_template" in tables and table not in replaced]
 
 
 def _replaced(con: duckdb.DuckDBPyConnection, table: str) -> bool:
