@@ -167,8 +167,8 @@ on_phase: Callable[[str], None] = _no_hook
 
 
 class _PhaseClock:
-    """Times the phases the snapshot block reports as it ends ("store write", then "checkpoint and swap"): each
-    lasts until the next is entered (None: the end)."""
+    """Times the phases the snapshot block reports as it ends ("store write", then "checkpoint and swap", and
+    "compact" when it rewrites a mostly free file): each lasts until the next is entered (None: the end)."""
 
     def __init__(self, timings: dict[str, float]):
         self.timings = timings

@@ -81,7 +81,7 @@ def writable_snapshot(db_path: Path, memory_limit: str | None = None,
     """Yield a connection to a working copy of the warehouse, with the stored tables attached (etl/store.py); write
     the store's touched partitions and swap it in only if the block finishes. `memory_limit` caps DuckDB's memory
     (it spills to a folder beside the snapshots beyond it); `on_phase` is told "checkpoint and swap" once the store
-    files are written (the crash proof kills the load there)."""
+    files are written, and "compact" before a mostly free file is rewritten (the crash proof kills the load there)."""
     db_path = Path(db_path)
     snapshots = snapshot_dir(db_path)
     snapshots.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
@@ -115,6 +115,7 @@ def writable_snapshot(db_path: Path, memory_limit: str | None = None,
             mostly_free = _mostly_free(con)
             con.close()
             if mostly_free:
+                (on_phase or _no_phase)("compact")
                 _compact(work)
             _fsync(work)
             os.replace(work, target)

@@ -1,5 +1,5 @@
 """What the warehouse keeps on disk, for the privacy proofs' byte scans: the snapshot files and the table store's
-files. A Parquet file is compressed (zstd), so a scan of its raw bytes alone could miss a value: each store file is
+files (and a snapshot inflated as an old layout's was, for the proofs of its rewrite). A Parquet file is compressed (zstd), so a scan of its raw bytes alone could miss a value: each store file is
 also given as the text of every value it holds, decoded by DuckDB."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from etl.store import store_dir
-from etl.warehouse import snapshot_dir
+from etl.warehouse import current_file, snapshot_dir
 
 
 def stored_bytes(db: Path) -> dict[Path, bytes]:
@@ -28,3 +28,17 @@ def stored_bytes(db: Path) -> dict[Path, bytes]:
         return out
     finally:
         con.close()
+
+
+def inflate_snapshot(db: Path) -> int:
+    """Give the current snapshot a 2-million-row hourly mart table, as before layout 5 (the next load drops it, which
+    leaves most of the file free); return the snapshot's size in bytes."""
+    snapshot = current_file(db)
+    con = duckdb.connect(str(snapshot))
+    try:
+        con.execute("drop view kpi_grain_hourly")
+        con.execute("create table kpi_grain_hourly as select range as filler, random() as noise from range(2000000)")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return snapshot.stat().st_size

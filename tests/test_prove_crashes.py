@@ -24,6 +24,7 @@ from etl.settings import Settings
 from etl.store import TABLES, current_files, store_dir
 from etl.warehouse import connect_read_only, current_file, snapshot_dir
 from tests import killable_load
+from tests.store_bytes import inflate_snapshot
 
 pytestmark = pytest.mark.prove
 FULL = os.environ.get("CAREKPI_PROOF") == "full"  # `make prove`: the sizes docs/reliability.md reports
@@ -108,6 +109,26 @@ def test_a_killed_load_never_changes_the_warehouse(tmp_path, deliveries):
     assert fingerprint(db) == expected
     print(f"kills survived: {len(kills)} at named phases; working files left by killed loads before the re-run: "
           f"{len(leftovers)}; store files they left (removed by the re-run): {len(orphans)}")
+
+
+def test_a_load_killed_before_it_rewrites_a_mostly_free_snapshot_changes_nothing(tmp_path, deliveries):
+    # the first load after the hourly marts left the snapshot rewrites it without the freed blocks (etl/warehouse.py)
+    db = tmp_path / "w.duckdb"
+    settings = Settings(db_path=db, pseudonym_key=KEY)
+    load([deliveries["base"]], settings, now=NOW)
+    inflated = inflate_snapshot(db)
+    before, store_before = hashlib.sha256(current_file(db).read_bytes()).hexdigest(), store_state(db)
+    with killable_load.Loader() as loader:
+        paused = loader.start(deliveries["base"], db, KEY, NOW, "compact", 1)
+        assert "paused" in paused, paused
+        os.kill(paused["paused"], signal.SIGKILL)
+        assert loader.report() == {"exited": -signal.SIGKILL}
+    assert hashlib.sha256(current_file(db).read_bytes()).hexdigest() == before
+    assert store_state(db) == store_before
+    assert list(snapshot_dir(db).glob("*.loading*"))  # the killed load's working file, left behind
+    report = load([deliveries["base"]], settings, now=NOW)
+    assert list(snapshot_dir(db).glob("*.loading*")) == []
+    assert current_file(db).stat().st_size < inflated / 4 and report.timings["compact"] > 0
 
 
 def duplicates(db: Path) -> dict[str, int]:

@@ -16,6 +16,7 @@ from etl.load import load
 from etl.settings import Settings
 from etl.store import STORED, TABLES, current_files, narrow, store_dir
 from etl.warehouse import connect_read_only, current_file, writable_snapshot
+from tests.store_bytes import inflate_snapshot
 
 END = dt.date(2026, 3, 20)
 NOW = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
@@ -184,12 +185,7 @@ def test_a_snapshot_left_mostly_free_is_rewritten_small(tmp_path, deliveries):
     settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
     load([base], settings, now=NOW)
     snapshot = current_file(settings.db_path)
-    con = duckdb.connect(str(snapshot))  # an old layout's hourly mart: a table of 2 million rows
-    con.execute("drop view kpi_grain_hourly")
-    con.execute("create table kpi_grain_hourly as select range as filler, random() as noise from range(2000000)")
-    con.execute("checkpoint")
-    con.close()
-    inflated = snapshot.stat().st_size
+    inflated = inflate_snapshot(settings.db_path)  # an old layout's hourly mart: a table of 2 million rows
     load([day], settings, now=NOW)
     compacted = current_file(settings.db_path).stat().st_size
     plain = Settings(db_path=tmp_path / "plain.duckdb", pseudonym_key=KEY)  # the same loads, never inflated
