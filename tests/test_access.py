@@ -92,7 +92,8 @@ def test_a_partner_sees_nothing_of_other_partners_even_after_a_manager(env, page
 @pytest.mark.parametrize("page", PAGES_BY_ROLE["trainer"])
 def test_a_trainer_sees_only_their_teams(env, page):
     at = visit("trainer", page)
-    leaked = sorted(name for name in others(env, team="Referrals") if name in page_text(at))
+    text = page_text(at)
+    leaked = sorted(name for name in others(env, team="Referrals") if name in text)
     assert leaked == []
     assert at.multiselect(key="team").options == ["Referrals"]
 
