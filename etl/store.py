@@ -1,8 +1,9 @@
-"""The table store: contacts, contact facts, surveys and QA results as plain Parquet files in day partitions beside
-the warehouse, so a load writes only the partitions its delivery touches and Spark (or any Parquet reader) reads
-them as they are.
+"""The table store: contacts, contact facts, surveys, QA results and the hourly marts as plain Parquet files in day
+partitions beside the warehouse, so a load writes only the partitions its delivery touches and Spark (or any
+Parquet reader) reads them as they are.
 
-    <db>.store/<table>/<partition>=YYYY-MM-DD/<version>-<n>.parquet   (a UTC day; STORED below, docs/storage.md)
+    <db>.store/<table>/<partition>=YYYY-MM-DD/<version>-<n>.parquet   (a UTC day, or the marts' reporting day;
+                                                                      STORED below, docs/storage.md)
     <db>.store/manifests/<version>.json   per kept snapshot: the files of every partition of every table
     <db>.store/manifest.json              a copy of the current one, for other engines
 
