@@ -335,7 +335,6 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool
     if full:
         for mart in store.MARTS:  # the hourly marts, filled above, replace the stored ones whole
             store.replace(con, mart)
-    if full:
         sqlfiles.run(con, "contacts/conversation_spread.sql")
     else:
         con.execute("delete from conversation_spread")

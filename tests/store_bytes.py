@@ -1,6 +1,7 @@
 """What the warehouse keeps on disk, for the privacy proofs' byte scans: the snapshot files and the table store's
-files (and a snapshot inflated as an old layout's was, for the proofs of its rewrite). A Parquet file is compressed (zstd), so a scan of its raw bytes alone could miss a value: each store file is
-also given as the text of every value it holds, decoded by DuckDB."""
+files. A Parquet file is compressed (zstd), so a scan of its raw bytes alone could miss a value: each store file is
+also given as the text of every value it holds, decoded by DuckDB. Also a snapshot inflated as an old layout's was,
+for the proofs of its rewrite."""
 
 from __future__ import annotations
 
