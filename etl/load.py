@@ -28,6 +28,7 @@ from etl.mapping import Mapping, check, read_mapped
 from etl.privacy import IDENTIFIER_PATTERN
 from etl.pseudonym import key_bytes, pads
 from etl.settings import Settings
+from etl.staging import stage
 from etl.sandbox import lock_down, readable
 from etl.warehouse import snapshot_dir, writable_snapshot
 
@@ -239,16 +240,6 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
          "loaded": report.loaded, "replaced": report.replaced, "quarantined": report.quarantined},
     )
     return report
-
-
-def stage(con: duckdb.DuckDBPyConnection, spec: FileSpec, params: dict, mapped: bool) -> None:
-    """Temp table raw_input (every field trimmed once by its reader) -> temp table staged: checked, typed and
-    pseudonymised (with a mapping, its rules' reasons added). Also used by `carekpi mapping preview`."""
-    named = "patient_named" if {"patient_ref", "reason"} <= set(spec.columns) else "patient_named_none"
-    sqlfiles.run(con, f"staging/{named}.sql")
-    sqlfiles.run(con, f"staging/stg_{spec.table}.sql", params)
-    if mapped:
-        sqlfiles.run(con, "staging/mapping_rules.sql")
 
 
 def build_parameters(settings: Settings) -> dict:

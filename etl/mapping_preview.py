@@ -27,6 +27,7 @@ from etl.mapping_sql import RAW, SRC, scope_sql, tolerated_sql, values_sql
 from etl.privacy import FREE_TEXT, MASK, scrub
 from etl.sandbox import lock_down, readable
 from etl.settings import Settings, load_settings
+from etl.staging import stage
 
 SHOWN = 5  # values shown per expression
 # [let] values are shown only when they cannot hold free text (a name, a message): numbers, flags and times. The
@@ -129,7 +130,7 @@ def _quarantined(con: duckdb.DuckDBPyConnection, mapping: Mapping, source: Path,
                  patients: set[str]) -> list[tuple[int, str]]:
     """The records of the preview the load would quarantine: the reader's, the mapping's rules and the core's
     checks, run on an empty in-memory warehouse (so nothing is compared with stored data)."""
-    from etl.load import load_parameters, stage  # the load's own steps; imported late (load imports mapping)
+    from etl.load import load_parameters  # the load's own steps; imported late (load imports mapping)
 
     sqlfiles.run(con, "schema.sql")
     sqlfiles.run(con, "schema_contacts.sql")  # the contacts table the staging checks read (the table store's template)

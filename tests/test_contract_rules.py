@@ -13,6 +13,7 @@ from etl.kpis import kpi_table
 from etl.load import load
 from etl.privacy import IDENTIFIER_PATTERN
 from etl.settings import Settings, load_settings
+from etl.staging import stage
 from etl.warehouse import connect_read_only
 from tests.conftest import AGENTS, CALL_HEADER, CHAT_HEADER, JANUARY, NOW, QUEUES, write_delivery
 
@@ -143,8 +144,7 @@ def test_staging_models_produce_exactly_the_stored_columns(settings):
     for spec in FILE_SPECS:
         columns = ", ".join(f'null::varchar as "{c}"' for c in spec.columns)
         con.execute(f"create or replace temp table raw_input as select 1 as rec_no, 2 as line_no, {columns}")
-        sqlfiles.run(con, "staging/patient_named_none.sql")
-        sqlfiles.run(con, f"staging/stg_{spec.table}.sql", params)
+        stage(con, spec, params, mapped=False)
         staged = [r[0] for r in con.execute("describe staged").fetchall()]
         stored = [r[0] for r in con.execute(f"describe {targets[spec.table]}").fetchall()]
         assert staged[:3] == ["rec_no", "line_no", "error"]

@@ -19,10 +19,11 @@ from etl import sqlfiles
 from etl.cli import format_report
 from etl.csv_reader import LoadError
 from etl.kpis import Filters, kpi_table
-from etl.load import load, load_parameters, stage
+from etl.load import load, load_parameters
 from etl.mapping import check, load_mapping, read_mapped
 from etl.mapping_fields import referenced
 from etl.settings import Settings
+from etl.staging import stage
 from etl.warehouse import connect_read_only
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "etl" / "mappings" / "examples"

@@ -1,14 +1,8 @@
 -- calls.csv -> one typed contact per row, with every broken rule named in `error` (NULL when valid).
 -- Input: temp table raw_input (rec_no, line_no, every contract column as text). Each timestamp is parsed once.
+-- Ids used by more than one row come from temp table repeated_keys (etl/staging.py).
 create or replace temp table staged as
-with repeated as (
-    select ck_blank(call_id) as id, max(rec_no) as last_rec
-    from raw_input
-    group by 1
-    having count(*) > 1
-),
-
-split as (
+with split as (
     select
         r.*,
         ck_blank(r.call_id) as contact_id_v,
@@ -17,7 +11,7 @@ split as (
         ck_ts_parts(r.answered_at) as answered_p,
         ck_ts_parts(r.ended_at) as ended_p
     from raw_input r
-    left join repeated rep on rep.id = ck_blank(r.call_id)
+    left join repeated_keys rep on rep.id = ck_blank(r.call_id)
 ),
 
 parsed as (

@@ -1,14 +1,8 @@
 -- chats.csv -> one typed contact per row (channel chat unless given), every broken rule named in `error`.
 -- Input: temp table raw_input (rec_no, line_no, every contract column as text). Each timestamp is parsed once.
+-- Ids used by more than one row come from temp table repeated_keys (etl/staging.py).
 create or replace temp table staged as
-with repeated as (
-    select ck_blank(chat_id) as id, max(rec_no) as last_rec
-    from raw_input
-    group by 1
-    having count(*) > 1
-),
-
-split as (
+with split as (
     select
         r.*,
         ck_blank(r.chat_id) as contact_id_v,
@@ -18,7 +12,7 @@ split as (
         ck_ts_parts(r.accepted_at) as answered_p,
         ck_ts_parts(r.ended_at) as ended_p
     from raw_input r
-    left join repeated rep on rep.id = ck_blank(r.chat_id)
+    left join repeated_keys rep on rep.id = ck_blank(r.chat_id)
 ),
 
 parsed as (

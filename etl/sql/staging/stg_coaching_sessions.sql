@@ -1,22 +1,16 @@
 -- coaching_sessions.csv -> one typed coaching session per row. The topic must be a compared KPI or a QA item
 -- ($coaching_topics); trainer and notes are scrubbed of identifier-like text. An agent not in the roster is kept
 -- (the roster may arrive later), like contacts.
+-- Ids used by more than one row come from temp table repeated_keys (etl/staging.py).
 create or replace temp table staged as
-with repeated as (
-    select ck_blank(session_id) as id, max(rec_no) as last_rec
-    from raw_input
-    group by 1
-    having count(*) > 1
-),
-
-typed as (
+with typed as (
     select
         r.*,
         rep.last_rec,
         try_cast(r."date" as date) as date_v,
         lower(ck_blank(r.topic)) as topic_v
     from raw_input r
-    left join repeated rep on rep.id = ck_blank(r.session_id)
+    left join repeated_keys rep on rep.id = ck_blank(r.session_id)
 ),
 
 checked as (

@@ -1,19 +1,13 @@
 -- queues.csv -> which partner (and team, site) owns each queue, and its service-level threshold.
+-- Ids used by more than one row come from temp table repeated_keys (etl/staging.py).
 create or replace temp table staged as
-with repeated as (
-    select ck_blank(queue) as id, max(rec_no) as last_rec
-    from raw_input
-    group by 1
-    having count(*) > 1
-),
-
-typed as (
+with typed as (
     select
         r.*,
         ck_blank(r.queue) as queue_v,
         rep.last_rec
     from raw_input r
-    left join repeated rep on rep.id = ck_blank(r.queue)
+    left join repeated_keys rep on rep.id = ck_blank(r.queue)
 ),
 
 checked as (

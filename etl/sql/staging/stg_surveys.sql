@@ -1,13 +1,7 @@
 -- surveys.csv -> one typed response per row. A survey whose contact has not arrived is kept (matched later).
+-- Ids used by more than one row come from temp table repeated_keys (etl/staging.py).
 create or replace temp table staged as
-with repeated as (
-    select ck_blank(survey_id) as id, max(rec_no) as last_rec
-    from raw_input
-    group by 1
-    having count(*) > 1
-),
-
-parsed as (
+with parsed as (
     select
         r.*,
         rep.last_rec,
@@ -15,7 +9,7 @@ parsed as (
         ck_ts_local(ck_ts_parts(r.responded_at)) as responded_l,
         ck_ts_offset(ck_ts_parts(r.responded_at)) as responded_z
     from raw_input r
-    left join repeated rep on rep.id = ck_blank(r.survey_id)
+    left join repeated_keys rep on rep.id = ck_blank(r.survey_id)
 ),
 
 checked as (
