@@ -9,19 +9,15 @@ ids groups the whole file by id, and over tens of millions of rows that grouping
 
 from __future__ import annotations
 
-import math
-import re
-
 import duckdb
-from pydantic import ByteSize, TypeAdapter
 
 from etl import sqlfiles
 from etl.contract import FileSpec
+from etl.memory_budget import memory_limit, parts
 
 # Measured (DuckDB 2.0, two threads): 8.2 million call ids grouped in 1.3 GiB, 0.8 million failed in 143 MiB.
-# Planned with 200 bytes per row above a 100 MiB reserve, which both runs satisfy with room to spare.
+# Planned with 200 bytes per id above etl/memory_budget.py's 100 MiB reserve, which both runs satisfy with room.
 BYTES_PER_KEY = 200
-RESERVED_BYTES = 100 * 2**20
 # Files whose rows are keyed by one id (etl/sql/staging/keys/<table>.sql). QA evaluations are keyed by
 # (evaluation_id, item) and group in their own staging file.
 KEYED = frozenset({"agents", "queues", "calls", "chats", "surveys", "coaching_sessions"})
@@ -43,20 +39,8 @@ def repeated_keys(con: duckdb.DuckDBPyConnection, table: str) -> int:
     the number of slices it took."""
     sqlfiles.run(con, f"staging/keys/{table}.sql")
     rows = con.execute("select count(*) from staging_keys").fetchone()[0]
-    slices = key_slices(rows, memory_limit(con))
+    slices = parts(rows, memory_limit(con), BYTES_PER_KEY)
     for part in range(slices):
         sqlfiles.run(con, "staging/repeated_keys.sql", {"slices": slices, "slice": part})
     con.execute("drop table staging_keys")
     return slices
-
-
-def key_slices(rows: int, limit: int) -> int:
-    """How many slices `rows` ids are grouped in under a memory limit of `limit` bytes."""
-    per_slice = max((limit - RESERVED_BYTES) // BYTES_PER_KEY, 100_000)
-    return max(1, math.ceil(rows / per_slice))
-
-
-def memory_limit(con: duckdb.DuckDBPyConnection) -> int:
-    """The connection's memory limit in bytes, read back from DuckDB (it prints it as e.g. '1.3 GiB')."""
-    text = con.execute("select current_setting('memory_limit')").fetchone()[0]
-    return TypeAdapter(ByteSize).validate_python(re.sub(r"\s*bytes$", "b", text.strip()))

@@ -11,6 +11,7 @@ import pytest
 
 from etl import sqlfiles
 from etl.generate import generate
+from etl import load as load_module
 from etl.load import load, rebuild_marts
 from etl.settings import Settings
 from etl.warehouse import connect_read_only, writable_snapshot
@@ -110,3 +111,23 @@ def test_changed_settings_rebuild_everything(tmp_path, deliveries):
     report = load([second], Settings(db_path=tmp_path / "w.duckdb", pseudonym_key="k" * 20,
                                      fcr_window_hours=72), now=now)
     assert report.timings["full rebuild"] == 1.0
+
+
+def test_a_full_rebuild_in_batches_of_days_equals_one_batch(tmp_path, deliveries, monkeypatch):
+    # the hourly marts of a full rebuild are built a batch of days at a time within the memory limit (etl/load.py)
+    first, second = deliveries
+    now = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+    whole = Settings(db_path=tmp_path / "whole" / "w.duckdb", pseudonym_key="k" * 20)
+    load([first, second], whole, now=now)
+    batches = []
+    one_batch = load_module._hourly_batches
+    monkeypatch.setattr(load_module, "rows_per_part", lambda limit, per_row: 150)  # about 2 days of 80 contacts
+    monkeypatch.setattr(load_module, "_hourly_batches", lambda con: batches.extend(one_batch(con)) or batches)
+    batched = Settings(db_path=tmp_path / "batched" / "w.duckdb", pseudonym_key="k" * 20)
+    load([first, second], batched, now=now)
+    assert len(batches) >= 10
+    assert all(earlier[1] < later[0] for earlier, later in zip(batches, batches[1:]))
+    for name in DERIVED:
+        expected = table(whole, name)
+        assert table(batched, name) == expected, name
+        assert len(expected) > 0

@@ -4,3 +4,6 @@ delete from day_scope;
 
 insert into day_scope
 select distinct day from contact_facts;
+
+-- every day, kept while the hourly marts are built a batch of days at a time (marts/replace_hourly.sql)
+create or replace temp table full_days as select day from day_scope;

@@ -1,14 +1,12 @@
--- Full rebuild: the marts are rebuilt whole, ordered by day so date filters skip row groups. The hourly ones go to
--- the table store whole (etl/load.py replaces them there).
-insert into scope_contacts select contact_id from scope_facts;
+-- Full rebuild: the daily marts, summed from the hourly ones (replace_hourly.sql filled them a batch of days at a
+-- time; etl/load.py replaces them in the table store whole), ordered by day so date filters skip row groups.
+delete from day_scope;
 
-insert into kpi_grain_hourly_added select * from grain_hourly_view order by day, hour;
+insert into day_scope select day from full_days;
 
 create or replace table kpi_grain as select * from grain_daily_view order by day;
 
 create or replace table kpi_grain_teams as select * from grain_teams_view order by day;
-
-insert into qa_item_grain_hourly_added select * from qa_hourly_view order by day, hour;
 
 create or replace table qa_item_grain as select * from qa_daily_view order by day;
 
