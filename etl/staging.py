@@ -18,16 +18,13 @@ from etl.memory_budget import memory_limit, parts
 # Measured (DuckDB 2.0, two threads): 8.2 million call ids grouped in 1.3 GiB, 0.8 million failed in 143 MiB.
 # Planned with 200 bytes per id above etl/memory_budget.py's 100 MiB reserve, which both runs satisfy with room.
 BYTES_PER_KEY = 200
-# Files whose rows are keyed by one id (etl/sql/staging/keys/<table>.sql). QA evaluations are keyed by
-# (evaluation_id, item) and group in their own staging file.
-KEYED = frozenset({"agents", "queues", "calls", "chats", "surveys", "coaching_sessions"})
 
 
 def stage(con: duckdb.DuckDBPyConnection, spec: FileSpec, params: dict, mapped: bool) -> None:
     """raw_input -> staged (with a mapping, its rules' reasons added). Also used by `carekpi mapping preview`."""
     named = "patient_named" if {"patient_ref", "reason"} <= set(spec.columns) else "patient_named_none"
     sqlfiles.run(con, f"staging/{named}.sql")
-    if spec.table in KEYED:
+    if len(spec.key) == 1:  # keyed by one id (staging/keys/<table>.sql); QA results by two, grouped in their file
         repeated_keys(con, spec.table)
     sqlfiles.run(con, f"staging/stg_{spec.table}.sql", params)
     if mapped:
