@@ -95,14 +95,17 @@ def built(con: duckdb.DuckDBPyConnection, table: str) -> bool:
                        {"t": f"{table}_template"}).fetchone()[0] > 0
 
 
-def attach(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+def attach(con: duckdb.DuckDBPyConnection, root: Path, version: str) -> None:
     """Make the stored tables readable (and changeable through <t>_added / <t>_dropped, the dropped rows' keys) in a
-    load's connection; store_<t> is every stored file as it is. A new warehouse, or one from before the store, has
-    its contacts, surveys and QA results tables (schema.sql, schema_contacts.sql) moved into the store; its contact
-    facts are rebuilt."""
+    load's connection; store_<t> is every stored file as it is. `version` names the files this load writes. A new
+    warehouse, or one from before the store, has its contacts, surveys and QA results tables (schema.sql,
+    schema_contacts.sql) moved into the store; its contact facts are rebuilt."""
     con.execute("set parquet_metadata_cache = true")  # the load scans the stored files several times
     con.execute("create table if not exists store_manifest (manifest_json varchar)")
     con.execute("create or replace temp table store_replaced (table_name varchar)")
+    con.execute("create or replace temp table store_version as select $v::varchar as version", {"v": version})
+    # the files of the tables replaced straight into the store (write_replaced), by partition
+    con.execute("create or replace temp table store_written (table_name varchar, part varchar, file varchar)")
     for table in LOADED:
         if _table_type(con, table) != "VIEW":
             if table == "contacts":
@@ -133,6 +136,26 @@ def replace(con: duckdb.DuckDBPyConnection, table: str, query: str | None = None
                 f"from {table}_template limit 0")
     con.execute("insert into store_replaced values ($t)", {"t": table})
     con.execute(f"create or replace temp view {table} as select * from {table}_added")
+
+
+def write_replaced(con: duckdb.DuckDBPyConnection, root: Path, table: str, query: str) -> None:
+    """Replace a table whole by writing the rows of `query` (a fixed view name) straight to new store files, named
+    by this load's version like flush's (a killed load leaves them unnamed, and the next load removes them); the
+    view <t> then reads those files. The full rebuild's contact facts go this way: materialised first as a table of
+    the working file, then copied to the store, they cost a compressed table write as well (about 13 s of 155 s at
+    10 million contacts, docs/storage.md)."""
+    con.execute(f"create or replace table {table}_template as select * from {query} limit 0")
+    con.execute(f"create or replace temp table {table}_dropped as select {STORED[table].dropped} "
+                f"from {table}_template limit 0")
+    con.execute("insert into store_replaced values ($t)", {"t": table})
+    con.execute(f"drop table if exists main.{table}_added")  # the empty one attach made: nothing is merged now
+    version = con.execute("select version from store_version").fetchone()[0]
+    partitions = _copy(con, root, table, version, f"select * from {query}", {})
+    rows = [{"t": table, "part": part, "file": f} for part, files in partitions.items() for f in files]
+    con.executemany("insert into store_written values ($t, $part, $file)",
+                    [{"t": table, "part": None, "file": None}, *rows])  # the first: written, even if no rows
+    files = [f for part_files in partitions.values() for f in part_files]
+    con.execute(f"create or replace temp view {table} as {_source(con, root, table, files)}")
 
 
 def band(con: duckdb.DuckDBPyConnection, root: Path, table: str) -> None:
@@ -197,7 +220,10 @@ def flush(con: duckdb.DuckDBPyConnection, root: Path, version: str) -> dict:
     warehouse's views at them. Returns the new manifest."""
     manifest = manifest_of(con)
     for table in TABLES:
-        if _exists(con, f"{table}_added"):
+        written = _written(con, table)
+        if written is not None:
+            manifest["tables"][table] = written
+        elif _exists(con, f"{table}_added"):
             manifest["tables"][table] = _write_table(con, root, table, version, manifest["tables"].get(table, {}))
         con.execute(f"drop table if exists main.{table}_added")  # written; never part of the snapshot
     manifest["version"] = version
@@ -227,6 +253,14 @@ def _write_table(con: duckdb.DuckDBPyConnection, root: Path, table: str, version
     if old and not stored.by_day:
         source = (f"select * from {_scan(con, root, table, old)} anti join ({_gone(table)}) using ({stored.keys}) "
                   f"union all {source}")
+    return _copy(con, root, table, version, source, kept)
+
+
+def _copy(con: duckdb.DuckDBPyConnection, root: Path, table: str, version: str, source: str,
+          kept: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Write the rows of `source` as new files of the table's day partitions; return `kept` (partition -> files)
+    with the new files added."""
+    stored = STORED[table]
     folder = root / table
     partitioned = source if stored.by_day else f"select *, {stored.day} as {stored.partition} from ({source})"
     with private_umask():
@@ -234,10 +268,20 @@ def _write_table(con: duckdb.DuckDBPyConnection, root: Path, table: str, version
                     f"(format parquet, compression zstd, compression_level 1, "  # level 1: docs/storage.md
                     f"partition_by ({stored.partition}), filename_pattern {_literal(version + '-{i}')}, "
                     f"overwrite_or_ignore)")
+    kept = {part: list(files) for part, files in kept.items()}
     for path in folder.glob(f"{stored.partition}=*/{version}-*.parquet"):
         part = path.parent.name.split("=", 1)[1]
         kept.setdefault(part, []).append(str(path.relative_to(root)))
     return {part: sorted(files) for part, files in sorted(kept.items())}
+
+
+def _written(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, list[str]] | None:
+    """The partitions and files of a table write_replaced wrote in this load; None when it wrote none."""
+    if con.execute("select count(*) from store_written where table_name = $t", {"t": table}).fetchone()[0] == 0:
+        return None
+    rows = con.execute("select part, list(file order by file) from store_written where table_name = $t "
+                       "and part is not null group by part order by part", {"t": table}).fetchall()
+    return {part: list(files) for part, files in rows}
 
 
 def manifest_of(con: duckdb.DuckDBPyConnection) -> dict:

@@ -105,7 +105,7 @@ def writable_snapshot(db_path: Path, memory_limit: str | None = None,
             con.execute("set TimeZone = 'UTC'")
             sqlfiles.run(con, "schema.sql")
             sqlfiles.run(con, "query_macros.sql")
-            store.attach(con, root)
+            store.attach(con, root, target.stem)
             store.publish(root, store.manifest_of(con)["version"])  # in case a load was killed right after its swap
             _upgrade_durations(con)
             yield con

@@ -205,3 +205,48 @@ def test_a_snapshot_left_mostly_free_is_rewritten_small(tmp_path, deliveries):
             con.close()
     assert rows[settings.db_path] == rows[plain.db_path]
     assert len(rows[plain.db_path][0]) > 100 and rows[plain.db_path][-1] == ["(1,)", "(2,)"]
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_full_rebuild_writes_the_facts_straight_to_the_store_and_a_failed_one_leaves_nothing(tmp_path, deliveries,
+                                                                                              monkeypatch):
+    """The full rebuild writes the contact facts as store files before the store write (etl/store.py's
+    write_replaced), never as a table of the snapshot; a load that fails after that write leaves the warehouse and
+    the store's current files as they were, and the next load removes the files it left."""
+    base, day = deliveries
+    settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
+    load([base], settings, now=NOW)
+    root = store_dir(settings.db_path)
+    facts = manifest(settings.db_path)["contact_facts"]
+    con = connect_read_only(settings.db_path)
+    try:
+        contacts_by_day = dict(con.execute(
+            "select strftime(offered_at::date, '%Y-%m-%d'), count(*) from contacts group by all").fetchall())
+        stored = dict(con.execute("select strftime(offered_at::date, '%Y-%m-%d'), count(*) from "
+                                  "read_parquet($f) group by all", {"f": [str(root / f) for fs in facts.values()
+                                                                          for f in fs]}).fetchall())
+        tables = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+    assert stored == contacts_by_day and sum(stored.values()) > 500  # one fact per contact, in its day's partition
+    assert set(facts) == set(contacts_by_day) and all(len(files) == 1 for files in facts.values())
+    assert "contact_facts_added" not in tables and "contact_facts_template" in tables
+    before = (current_file(settings.db_path).read_bytes(), (root / "manifest.json").read_bytes())
+    on_disk = set(root.rglob("*.parquet"))
+
+    def stop_at_store_write(phase: str) -> None:
+        if phase == "store write":
+            raise _Stop(phase)
+
+    monkeypatch.setattr("etl.load.on_phase", stop_at_store_write)
+    with pytest.raises(_Stop):
+        load([base], settings.model_copy(update={"sl_threshold_voice_seconds": 25}), now=NOW)  # a full rebuild
+    left = set(root.rglob("*.parquet")) - on_disk
+    assert any("/contact_facts/" in str(path) for path in left)  # the facts it wrote before it failed
+    assert (current_file(settings.db_path).read_bytes(), (root / "manifest.json").read_bytes()) == before
+    monkeypatch.undo()
+    load([day], settings, now=NOW)
+    assert not any(path.exists() for path in left)

