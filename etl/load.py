@@ -322,7 +322,7 @@ def rebuild_marts(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool
         sqlfiles.run(con, "contacts/day_scope.sql")
     sqlfiles.run(con, "contacts/contact_facts.sql")
     if full:
-        store.write_replaced(con, store.store_dir(settings.db_path), "contact_facts", "facts_view")
+        store.write_replaced(con, root, "contact_facts", "facts_view")
     sqlfiles.run(con, "contacts/replace_facts.sql" if full else "contacts/merge_facts.sql")
     store.narrow(con, root)  # and again now that the facts' changes are known
     sqlfiles.run(con, "marts/kpi_grain.sql")

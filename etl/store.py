@@ -104,8 +104,8 @@ def attach(con: duckdb.DuckDBPyConnection, root: Path, version: str) -> None:
     con.execute("create table if not exists store_manifest (manifest_json varchar)")
     con.execute("create or replace temp table store_replaced (table_name varchar)")
     con.execute("create or replace temp table store_version as select $v::varchar as version", {"v": version})
-    # the files of the tables replaced straight into the store (write_replaced), by partition
-    con.execute("create or replace temp table store_written (table_name varchar, part varchar, file varchar)")
+    # the tables replaced straight into the store (write_replaced): their partition -> files, as JSON
+    con.execute("create or replace temp table store_written (table_name varchar, partitions_json varchar)")
     for table in LOADED:
         if _table_type(con, table) != "VIEW":
             if table == "contacts":
@@ -131,10 +131,7 @@ def replace(con: duckdb.DuckDBPyConnection, table: str, query: str | None = None
     """Replace a table whole: its rows become <t>_added (from `query`, a fixed view name, when given)."""
     if query is not None:
         con.execute(f"create or replace table main.{table}_added as select * from {query}")
-    con.execute(f"create or replace table {table}_template as select * from {table}_added limit 0")
-    con.execute(f"create or replace temp table {table}_dropped as select {STORED[table].dropped} "
-                f"from {table}_template limit 0")
-    con.execute("insert into store_replaced values ($t)", {"t": table})
+    _mark_replaced(con, table, f"{table}_added")
     con.execute(f"create or replace temp view {table} as select * from {table}_added")
 
 
@@ -142,20 +139,25 @@ def write_replaced(con: duckdb.DuckDBPyConnection, root: Path, table: str, query
     """Replace a table whole by writing the rows of `query` (a fixed view name) straight to new store files, named
     by this load's version like flush's (a killed load leaves them unnamed, and the next load removes them); the
     view <t> then reads those files. The full rebuild's contact facts go this way: materialised first as a table of
-    the working file, then copied to the store, they cost a compressed table write as well (about 13 s of 155 s at
-    10 million contacts, docs/storage.md)."""
-    con.execute(f"create or replace table {table}_template as select * from {query} limit 0")
-    con.execute(f"create or replace temp table {table}_dropped as select {STORED[table].dropped} "
-                f"from {table}_template limit 0")
-    con.execute("insert into store_replaced values ($t)", {"t": table})
+    the working file, then copied to the store, they cost a compressed table write as well (at 10 million contacts
+    48.4 s for the two steps, 32.5 s for this one; docs/storage.md)."""
+    _mark_replaced(con, table, query)
     con.execute(f"drop table if exists main.{table}_added")  # the empty one attach made: nothing is merged now
     version = con.execute("select version from store_version").fetchone()[0]
     partitions = _copy(con, root, table, version, f"select * from {query}", {})
-    rows = [{"t": table, "part": part, "file": f} for part, files in partitions.items() for f in files]
-    con.executemany("insert into store_written values ($t, $part, $file)",
-                    [{"t": table, "part": None, "file": None}, *rows])  # the first: written, even if no rows
+    con.execute("insert into store_written values ($t, $partitions)",
+                {"t": table, "partitions": json.dumps(partitions)})
     files = [f for part_files in partitions.values() for f in part_files]
     con.execute(f"create or replace temp view {table} as {_source(con, root, table, files)}")
+
+
+def _mark_replaced(con: duckdb.DuckDBPyConnection, table: str, columns_from: str) -> None:
+    """Record that this load replaces the table whole: its column template (from the relation `columns_from`), no
+    dropped keys, and its name in store_replaced."""
+    con.execute(f"create or replace table {table}_template as select * from {columns_from} limit 0")
+    con.execute(f"create or replace temp table {table}_dropped as select {STORED[table].dropped} "
+                f"from {table}_template limit 0")
+    con.execute("insert into store_replaced values ($t)", {"t": table})
 
 
 def band(con: duckdb.DuckDBPyConnection, root: Path, table: str) -> None:
@@ -276,12 +278,9 @@ def _copy(con: duckdb.DuckDBPyConnection, root: Path, table: str, version: str, 
 
 
 def _written(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, list[str]] | None:
-    """The partitions and files of a table write_replaced wrote in this load; None when it wrote none."""
-    if con.execute("select count(*) from store_written where table_name = $t", {"t": table}).fetchone()[0] == 0:
-        return None
-    rows = con.execute("select part, list(file order by file) from store_written where table_name = $t "
-                       "and part is not null group by part order by part", {"t": table}).fetchall()
-    return {part: list(files) for part, files in rows}
+    """The partitions and files write_replaced wrote for a table in this load; None when it did not replace it."""
+    row = con.execute("select partitions_json from store_written where table_name = $t", {"t": table}).fetchone()
+    return json.loads(row[0]) if row else None
 
 
 def manifest_of(con: duckdb.DuckDBPyConnection) -> dict:
