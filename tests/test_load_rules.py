@@ -17,7 +17,7 @@ from etl.load import load
 from etl.pseudonym import pseudonym
 from etl.settings import Settings
 from etl.warehouse import connect_read_only, snapshot_dir
-from tests.conftest import (AGENTS, CALL_HEADER, CALLS, EXAMPLE, JANUARY, NOW, SURVEYS, TEST_KEY,
+from tests.conftest import (AGENTS, CALL_HEADER, CALLS, CHAT_HEADER, EXAMPLE, JANUARY, NOW, SURVEYS, TEST_KEY,
                             count_records, write_delivery)
 
 
@@ -87,6 +87,31 @@ def test_same_delivery_twice_adds_nothing_and_redelivery_replaces(tmp_path, sett
     assert rows(settings, "select handled_at from contacts where contact_id = 'C4'") == [
         (dt.datetime(2026, 1, 7, 11, 0, 5),)]
     assert rows(settings, "select count(*) from contacts")[0][0] == before
+
+
+def test_an_id_stored_on_another_channel_is_quarantined_and_a_moved_redelivery_replaces(tmp_path, settings):
+    load([write_delivery(tmp_path / "d", EXAMPLE)], settings, now=NOW)
+    # C5 moved two days later and answered by A1; M1 re-delivered as a call; C1 re-delivered as a chat
+    calls = [CALL_HEADER,
+             call("C5", "2026-01-08T11:05:00", "2026-01-08T11:05:30", "2026-01-08T11:09:00", patient="PAT-Z"),
+             call("M1", "2026-01-05T08:00:00", "", "2026-01-05T08:01:00", agent="")]
+    chats = [CHAT_HEADER, ["C1", "chat", "PAT-X", "q1", "appt", "A1", "2026-01-05T09:00:00",
+                           "2026-01-05T09:00:20", "2026-01-05T09:05:20", "0", "", "", ""]]
+    report = load([write_delivery(tmp_path / "again", {"calls.csv": calls, "chats.csv": chats})], settings, now=NOW)
+    by_kind = {f.kind: f for f in report.files}
+    assert (by_kind["calls"].loaded, by_kind["calls"].replaced, by_kind["calls"].quarantined) == (0, 1, 1)
+    assert by_kind["calls"].reasons == {"call_id already used by a chat": 1}
+    assert (by_kind["chats"].loaded, by_kind["chats"].replaced, by_kind["chats"].quarantined) == (0, 0, 1)
+    assert by_kind["chats"].reasons == {"chat_id already used by a call": 1}
+    assert rows(settings, "select contact_id, channel, offered_at, agent_id from contacts "
+                          "where contact_id in ('C1', 'C5', 'M1') order by contact_id") == [
+        ("C1", "voice", dt.datetime(2026, 1, 5, 9), "A1"),
+        ("C5", "voice", dt.datetime(2026, 1, 8, 11, 5), "A1"),
+        ("M1", "chat", dt.datetime(2026, 1, 5, 8), "A1")]
+    assert rows(settings, "select count(*), count(distinct contact_id) from contacts")[0] == (8, 8)
+    # the moved call's facts follow it: one row, on its new day
+    assert rows(settings, "select day, handled from contact_facts where contact_id = 'C5'") == [
+        (dt.date(2026, 1, 8), True)]
 
 
 def test_an_id_repeated_in_a_file_keeps_the_last_occurrence(tmp_path, settings):

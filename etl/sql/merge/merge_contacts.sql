@@ -3,11 +3,17 @@
 -- etl/store.py). The patients of replaced contacts and the ids of all merged contacts are noted for the incremental
 -- rebuild.
 -- The last statement returns the number of replaced rows.
+-- The stored rows are found by the ids and times staging read (stored_ids, stg_calls.sql): whole rows are read only
+-- where they can match (none, and no read at all, when nothing is re-delivered).
 create or replace temp table replaced as
 select c.contact_id, c.patient_pseudonym, c.conversation_id, c.offered_at, c.queue, c.agent_id,
     c.handled_at is not null as handled, c.load_id <> $load_id as stored
 from contacts c
-semi join staged s on s.contact_id = c.contact_id and s.error is null;
+semi join (
+    select i.contact_id, i.offered_at
+    from stored_ids i
+    semi join staged s on s.contact_id = i.contact_id and s.error is null
+) k on k.contact_id = c.contact_id and k.offered_at = c.offered_at;
 
 insert into touched_patients
 select patient_pseudonym from replaced where patient_pseudonym is not null;
