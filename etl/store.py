@@ -14,9 +14,12 @@ the KEEP snapshots still on disk are kept for their readers.
 
 During a load, each stored table is a temp view over the stored files minus the rows the load drops (temp table
 <t>_dropped: their keys, and the time their partition comes from) plus the rows it adds (<t>_added), so the
-load's SQL reads them as tables. <t>_added is a table of the working file, dropped once written: beyond the memory
-cap DuckDB spills temp tables uncompressed (at 50 million contacts 5.6 GiB for the facts, against 1.6 GiB
-compressed in the file), and a full load's would not fit the disk.
+load's SQL reads them as tables. <t>_added is a table of the load's changes file, a database file beside the working
+file (attached as `changes`, on the search path after the working file's own tables, deleted with the load's other
+working files): beyond the memory cap DuckDB spills temp tables uncompressed (at 50 million contacts 5.6 GiB for the
+facts, against 1.6 GiB compressed in a file), and a full load's would not fit the disk; in the working file itself
+they would leave their blocks free in the serving snapshot once dropped (at 50 million contacts an incremental day's
+snapshot 43.5 MiB instead of 21, or a compaction of 1-2 s to shed them).
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ STORED = {
     "qa_item_grain_hourly": Stored((), "day", "strftime(day, '%Y-%m-%d')", "day"),
 }
 TABLES = tuple(STORED)
+CHANGES = "changes"  # the attached database of a load's <t>_added tables
 LOADED = ("contacts", "surveys", "qa_results")  # merged by the load (contact_facts and the marts are derived)
 MARTS = ("kpi_grain_hourly", "qa_item_grain_hourly")  # derived, replaced a day at a time (etl/sql/marts)
 
@@ -95,12 +99,16 @@ def built(con: duckdb.DuckDBPyConnection, table: str) -> bool:
                        {"t": f"{table}_template"}).fetchone()[0] > 0
 
 
-def attach(con: duckdb.DuckDBPyConnection, root: Path, version: str) -> None:
+def attach(con: duckdb.DuckDBPyConnection, root: Path, version: str, changes: Path) -> None:
     """Make the stored tables readable (and changeable through <t>_added / <t>_dropped, the dropped rows' keys) in a
-    load's connection; store_<t> is every stored file as it is. `version` names the files this load writes. A new
+    load's connection; store_<t> is every stored file as it is. `version` names the files this load writes;
+    `changes` is the new database file that holds the <t>_added tables (the caller deletes it after the load). A new
     warehouse, or one from before the store, has its contacts, surveys and QA results tables (schema.sql,
     schema_contacts.sql) moved into the store; its contact facts are rebuilt."""
     con.execute("set parquet_metadata_cache = true")  # the load scans the stored files several times
+    con.execute(f"attach $path as {CHANGES}", {"path": str(changes)})
+    working = con.execute("select current_database()").fetchone()[0].replace('"', '""')
+    con.execute(f"set search_path = '\"{working}\".main,{CHANGES}.main'")  # new tables go to the working file
     con.execute("create table if not exists store_manifest (manifest_json varchar)")
     con.execute("create or replace temp table store_replaced (table_name varchar)")
     con.execute("create or replace temp table store_version as select $v::varchar as version", {"v": version})
@@ -111,7 +119,7 @@ def attach(con: duckdb.DuckDBPyConnection, root: Path, version: str) -> None:
             if table == "contacts":
                 sqlfiles.run(con, "schema_contacts.sql")
             con.execute(f"create or replace table {table}_template as select * from {table} limit 0")
-            con.execute(f"create or replace table main.{table}_added as select * from {table}")
+            con.execute(f"create or replace table {CHANGES}.main.{table}_added as select * from {table}")
             con.execute(f"drop table {table}")
             replace(con, table)
     for table in ("contact_facts", *MARTS):  # facts and hourly marts from before the store: rebuilt in full
@@ -121,16 +129,22 @@ def attach(con: duckdb.DuckDBPyConnection, root: Path, version: str) -> None:
     for table in _merged(con):
         source = _source(con, root, table, [f for part in files.get(table, {}).values() for f in part])
         con.execute(f"create or replace temp view store_{table} as {source}")
-        con.execute(f"create or replace table main.{table}_added as select * from {table}_template limit 0")
+        con.execute(f"create or replace table {CHANGES}.main.{table}_added as select * from {table}_template limit 0")
         con.execute(f"create or replace temp table {table}_dropped as select {STORED[table].dropped} "
                     f"from {table}_template limit 0")
     narrow(con, root)  # the views <t>: the stored rows the load keeps plus those it adds
 
 
+def detach_changes(con: duckdb.DuckDBPyConnection) -> None:
+    """Detach the load's changes file (written to the store by flush); the caller deletes it."""
+    con.execute("reset search_path")
+    con.execute(f"detach {CHANGES}")
+
+
 def replace(con: duckdb.DuckDBPyConnection, table: str, query: str | None = None) -> None:
     """Replace a table whole: its rows become <t>_added (from `query`, a fixed view name, when given)."""
     if query is not None:
-        con.execute(f"create or replace table main.{table}_added as select * from {query}")
+        con.execute(f"create or replace table {CHANGES}.main.{table}_added as select * from {query}")
     _mark_replaced(con, table, f"{table}_added")
     con.execute(f"create or replace temp view {table} as select * from {table}_added")
 
@@ -142,7 +156,7 @@ def write_replaced(con: duckdb.DuckDBPyConnection, root: Path, table: str, query
     the working file, then copied to the store, they cost a compressed table write as well (at 10 million contacts
     48.4 s for the two steps, 32.5 s for this one; docs/storage.md)."""
     _mark_replaced(con, table, query)
-    con.execute(f"drop table if exists main.{table}_added")  # the empty one attach made: nothing is merged now
+    con.execute(f"drop table if exists {CHANGES}.main.{table}_added")  # attach's empty one: nothing is merged now
     version = con.execute("select version from store_version").fetchone()[0]
     partitions = _copy(con, root, table, version, f"select * from {query}", {})
     con.execute("insert into store_written values ($t, $partitions)",
@@ -227,7 +241,7 @@ def flush(con: duckdb.DuckDBPyConnection, root: Path, version: str) -> dict:
             manifest["tables"][table] = written
         elif _exists(con, f"{table}_added"):
             manifest["tables"][table] = _write_table(con, root, table, version, manifest["tables"].get(table, {}))
-        con.execute(f"drop table if exists main.{table}_added")  # written; never part of the snapshot
+        con.execute(f"drop table if exists {CHANGES}.main.{table}_added")  # written; never part of the snapshot
     manifest["version"] = version
     _write_json(root / "manifests" / f"{version}.json", manifest)
     con.execute("delete from store_manifest")

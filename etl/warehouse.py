@@ -96,6 +96,7 @@ def writable_snapshot(db_path: Path, memory_limit: str | None = None,
             stale.unlink()
         target = snapshots / f"{db_path.stem}-{time.time_ns()}.duckdb"
         work = target.with_name(target.name + WORK_SUFFIX)
+        changes = work.with_name(work.name + ".changes")  # the load's changes to the table store (etl/store.py)
         if db_path.exists():
             shutil.copyfile(current_file(db_path), work)
         config = {"memory_limit": memory_limit, "temp_directory": str(snapshots / "spill")} if memory_limit else {}
@@ -105,12 +106,14 @@ def writable_snapshot(db_path: Path, memory_limit: str | None = None,
             con.execute("set TimeZone = 'UTC'")
             sqlfiles.run(con, "schema.sql")
             sqlfiles.run(con, "query_macros.sql")
-            store.attach(con, root, target.stem)
+            store.attach(con, root, target.stem, changes)
             store.publish(root, store.manifest_of(con)["version"])  # in case a load was killed right after its swap
             _upgrade_durations(con)
             yield con
             store.flush(con, root, target.stem)
             (on_phase or _no_phase)("checkpoint and swap")
+            store.detach_changes(con)
+            _remove(changes)
             con.execute("checkpoint")
             mostly_free = _mostly_free(con)
             con.close()
@@ -123,6 +126,7 @@ def writable_snapshot(db_path: Path, memory_limit: str | None = None,
         except BaseException:
             con.close()
             _remove(work)
+            _remove(changes)
             raise
         store.publish(root, target.stem)
         _prune(snapshots, keep=current_file(db_path))

@@ -15,7 +15,7 @@ from etl.generate import generate
 from etl.load import load
 from etl.settings import Settings
 from etl.store import STORED, TABLES, current_files, narrow, store_dir
-from etl.warehouse import connect_read_only, current_file, writable_snapshot
+from etl.warehouse import connect_read_only, current_file, snapshot_dir, writable_snapshot
 from tests.store_bytes import inflate_snapshot
 
 END = dt.date(2026, 3, 20)
@@ -205,6 +205,37 @@ def test_a_snapshot_left_mostly_free_is_rewritten_small(tmp_path, deliveries):
             con.close()
     assert rows[settings.db_path] == rows[plain.db_path]
     assert len(rows[plain.db_path][0]) > 100 and rows[plain.db_path][-1] == ["(1,)", "(2,)"]
+
+
+def test_the_loads_changes_live_in_their_own_file_and_leave_no_free_blocks_in_the_snapshot(tmp_path, deliveries):
+    # <t>_added are tables of the load's changes file, not of the working file: once written to the store and dropped
+    # they would leave their blocks free in the serving snapshot (a 50 M day's 21 MiB snapshot was 43.5 MiB), and a
+    # full load's would make it rewrite the snapshot to shed them.
+    base, day = deliveries
+    settings = Settings(db_path=tmp_path / "w.duckdb", pseudonym_key=KEY)
+    seen = {}
+    with pytest.raises(_Abandon), writable_snapshot(settings.db_path) as con:
+        seen["added"] = sorted(con.execute("select database_name, table_name from duckdb_tables() "
+                                           "where table_name like '%\\_added' escape '\\'").fetchall())
+        seen["files"] = sorted(p.name.split(".duckdb")[-1].removesuffix(".wal")
+                               for p in snapshot_dir(settings.db_path).iterdir() if p.is_file())
+        raise _Abandon
+    assert seen["added"] == [("changes", f"{table}_added") for table in ("contacts", "qa_results", "surveys")]
+    assert set(seen["files"]) == {".loading", ".loading.changes"}
+    assert list(snapshot_dir(settings.db_path).glob("*.loading*")) == []  # an abandoned load removes both
+    for delivery in (base, day):
+        report = load([delivery], settings, now=NOW)
+        assert "compact" not in report.timings  # nothing to shed
+        assert list(snapshot_dir(settings.db_path).glob("*.loading*")) == []
+        con = duckdb.connect(str(current_file(settings.db_path)), read_only=True)
+        try:
+            total, free = con.execute("select total_blocks, free_blocks from pragma_database_size() "
+                                      "where database_name = current_database()").fetchone()
+            tables = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
+        finally:
+            con.close()
+        assert free * 2 <= total, (free, total)  # not mostly free: what makes a load rewrite it
+        assert not any(name.endswith("_added") for name in tables)
 
 
 class _Stop(Exception):
