@@ -230,7 +230,6 @@ def _load_file(con: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path, names
         valid = con.execute("select count(*) from staged where error is null").fetchone()[0]
         replaced = sqlfiles.run(con, MERGE_FILE[spec.table], params)[-1]
         con.execute("drop table staged")
-        con.execute("drop table if exists stored_ids")  # the stored ids a contacts file holds (stg_calls.sql)
     report.replaced = int(replaced or 0)
     report.loaded = valid - report.replaced
     reasons = con.execute(

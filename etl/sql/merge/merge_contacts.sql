@@ -41,4 +41,6 @@ where error is null;
 insert into touched_contacts
 select contact_id from staged where error is null;
 
+drop table stored_ids;  -- staging's, used up
+
 select count(*) from replaced;
